@@ -11,8 +11,9 @@ import altair as alt
 import pamoe
 
 # %% auto #0
-__all__ = ['FONT', 'WIDTH', 'HEIGHT', 'PALETTE', 'COLORS', 'MAX_ROWS', 'color_scale', 'theme', 'git_info', 'provenance', 'n_rows',
-           'save']
+__all__ = ['FONT', 'WIDTH', 'HEIGHT', 'PALETTE', 'COLORS', 'MAX_ROWS', 'LABELS', 'COMPONENTS', 'TRADEOFFS', 'color_scale',
+           'theme', 'git_info', 'provenance', 'n_rows', 'save', 'sessions', 'schemes_of', 'cdf_chart',
+           'components_chart', 'tradeoff_chart', 'gap_chart']
 
 # %% ../nbs/06_plots.ipynb #43bbdf5e
 FONT = "Liberation Sans"
@@ -99,3 +100,116 @@ def save(chart:alt.TopLevelMixin, # the altair chart to write
     chart.save(svg)
     side.write_text(json.dumps(provenance(params), indent=2, sort_keys=True, default=str) + "\n")
     return [png, svg, side]
+
+# %% ../nbs/06_plots.ipynb #9ca685f1
+import numpy as np
+import pandas as pd
+from .evaluate import per_trace, stats, gap, METRICS
+
+COLORS.update({  # schemes, by the names `pamoe.baselines.get` and `pamoe.optimal` give them
+    "bba": "#E69F00", "bola": "#56B4E9", "rate": "#009E73", "mpc": "#CC79A7", "robustmpc": "#D55E00",
+    "optimal": "#000000",
+})
+LABELS = {  # axis titles of the per-session metrics
+    "qoe": "QoE per chunk", "bitrate_mbps": "bitrate (Mbps)", "rebuffer_s": "rebuffering per chunk (s)",
+    "smoothness_mbps": "bitrate change per chunk (Mbps)", "qoe_bitrate": "bitrate utility",
+    "qoe_rebuffer": "rebuffer penalty", "qoe_smoothness": "smoothness penalty",
+}
+
+def sessions(df:pd.DataFrame) -> pd.DataFrame:
+    "`per_trace` rows: `df` itself if it already is one, else `per_trace(df)` of the chunk rows."
+    return per_trace(df) if "chunk" in df.columns else df
+
+def schemes_of(df:pd.DataFrame, schemes:list|None=None) -> list:
+    "The schemes to show, in legend order: `schemes` if given, else in order of first appearance."
+    return list(schemes) if schemes is not None else list(dict.fromkeys(df["scheme"]))
+
+def _scheme_color(domain, legend=True, title="scheme"):
+    return alt.Color("scheme:N", scale=color_scale(domain), sort=domain, title=title, legend=alt.Legend() if legend else None)
+
+def _title(title, subtitle): return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
+
+# %% ../nbs/06_plots.ipynb #ca02eccf
+def cdf_chart(df:pd.DataFrame, # chunk rows of `run` or `per_trace` rows
+              metric:str="qoe", # the per-session column to plot
+              schemes:list|None=None, # legend order (and selection); default: order of appearance
+              title:str="QoE per session", subtitle:str|None=None,
+             ) -> alt.Chart:
+    "Empirical CDF over sessions of `metric`, one step line per scheme."
+    pt = sessions(df); domain = schemes_of(pt, schemes)
+    pt = pt[pt.scheme.isin(domain)][["scheme", metric]].sort_values(["scheme", metric], kind="stable")
+    pt["fraction"] = (pt.groupby("scheme").cumcount() + 1) / pt.groupby("scheme")[metric].transform("size")
+    start = pt.groupby("scheme", sort=False).head(1).assign(fraction=0.0)       # each curve rises from 0
+    pt = pd.concat([start, pt]).sort_values(["scheme", "fraction"], kind="stable")
+    return alt.Chart(pt).mark_line(interpolate="step-after").encode(
+        x=alt.X(f"{metric}:Q", title=LABELS.get(metric, metric)),
+        y=alt.Y("fraction:Q", title="fraction of sessions", scale=alt.Scale(domain=[0, 1])),
+        color=_scheme_color(domain), tooltip=["scheme:N", f"{metric}:Q", "fraction:Q"],
+    ).properties(title=_title(title, subtitle))
+
+# %% ../nbs/06_plots.ipynb #d496996f
+COMPONENTS = {"qoe_bitrate": "bitrate utility", "qoe_rebuffer": "rebuffer penalty", "qoe_smoothness": "smoothness penalty"}
+
+def components_chart(df:pd.DataFrame, # chunk rows of `run` or `per_trace` rows
+                     schemes:list|None=None, # legend order (and selection)
+                     title:str="QoE components", subtitle:str|None=None,
+                    ) -> alt.LayerChart:
+    "Grouped bars: mean of each QoE component per chunk, one bar per scheme, with 95% CI error bars."
+    pt = sessions(df); domain = schemes_of(pt, schemes)
+    s = stats(pt[pt.scheme.isin(domain)], list(COMPONENTS))
+    s["component"] = s.metric.map(COMPONENTS)
+    order = list(COMPONENTS.values())
+    x = alt.X("component:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
+    off = alt.XOffset("scheme:N", sort=domain, scale=alt.Scale(domain=domain))
+    base = alt.Chart(s).encode(x=x, xOffset=off)
+    bars = base.mark_bar().encode(y=alt.Y("mean:Q", title="per chunk (QoE units)"), color=_scheme_color(domain),
+                                  tooltip=["scheme:N", "component:N", "mean:Q", "ci_low:Q", "ci_high:Q", "n:Q"])
+    errs = base.mark_rule(color="#333").encode(y="ci_low:Q", y2="ci_high:Q")
+    return (bars + errs).properties(width=alt.Step(max(12, 120 // max(1, len(domain)))), title=_title(title, subtitle))
+
+# %% ../nbs/06_plots.ipynb #6dfa1e2c
+TRADEOFFS = {  # figure name: (x metric, y metric)
+    "bitrate_vs_rebuffer": ("rebuffer_s", "bitrate_mbps"),
+    "smoothness_vs_rebuffer": ("rebuffer_s", "smoothness_mbps"),
+    "bitrate_vs_smoothness": ("smoothness_mbps", "bitrate_mbps"),
+}
+
+def tradeoff_chart(df:pd.DataFrame, # chunk rows of `run` or `per_trace` rows
+                   x:str="rebuffer_s", y:str="bitrate_mbps", # per-session metrics on the axes
+                   schemes:list|None=None, # legend order (and selection)
+                   title:str|None=None, subtitle:str|None=None,
+                  ) -> alt.LayerChart:
+    "One point per scheme at the means of `x` and `y` over sessions, with 95% CI error bars on both axes."
+    pt = sessions(df); domain = schemes_of(pt, schemes)
+    s = stats(pt[pt.scheme.isin(domain)], [x, y]).set_index(["scheme", "metric"]).unstack("metric")
+    s.columns = [f"{m}_{v}" for v, m in s.columns]
+    s = s.reset_index()
+    s = s.set_index("scheme").loc[domain].reset_index()
+    X = lambda f, **k: alt.X(f"{x}_{f}:Q", **k)
+    Y = lambda f, **k: alt.Y(f"{y}_{f}:Q", **k)
+    base = alt.Chart(s).encode(color=_scheme_color(domain))
+    xs, ys = alt.Scale(zero=False, nice=True), alt.Scale(zero=False, nice=True)
+    pts = base.mark_point(filled=True, size=90, opacity=1).encode(X("mean", title=LABELS.get(x, x), scale=xs), Y("mean", title=LABELS.get(y, y), scale=ys),
+        tooltip=["scheme:N", f"{x}_mean:Q", f"{x}_ci_low:Q", f"{x}_ci_high:Q", f"{y}_mean:Q", f"{y}_ci_low:Q", f"{y}_ci_high:Q", f"{x}_n:Q"])
+    xerr = base.mark_rule(strokeWidth=1.5).encode(X("ci_low"), x2=f"{x}_ci_high:Q", y=Y("mean"))
+    yerr = base.mark_rule(strokeWidth=1.5).encode(X("mean"), Y("ci_low"), y2=f"{y}_ci_high:Q")
+    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=12).encode(X("mean"), Y("mean"), text="scheme:N")
+    title = title or f"{LABELS.get(y, y)} vs {LABELS.get(x, x)}"
+    return (xerr + yerr + pts + labels).properties(title=_title(title, subtitle))
+
+# %% ../nbs/06_plots.ipynb #fb7cc05c
+def gap_chart(df:pd.DataFrame, # chunk rows of `run`, the reference's included
+              reference:str="optimal", # the scheme the others are measured against
+              schemes:list|None=None,  # order (and selection) of the other schemes
+              title:str="Gap to the offline optimum", subtitle:str|None=None,
+             ) -> alt.LayerChart:
+    "Horizontal bars: mean over sessions of the reference's QoE per chunk minus each scheme's, with 95% CIs."
+    g = gap(df, reference); domain = [s for s in schemes_of(g, schemes) if s != reference]
+    s = stats(g[g.scheme.isin(domain)], ["gap"])
+    y = alt.Y("scheme:N", sort=domain, title=None)
+    base = alt.Chart(s).encode(y=y)
+    bars = base.mark_bar(height=18).encode(x=alt.X("mean:Q", title=f"{reference} minus scheme (QoE per chunk)"),
+                                           color=_scheme_color(domain, legend=False),
+                                           tooltip=["scheme:N", "mean:Q", "ci_low:Q", "ci_high:Q", "n:Q"])
+    errs = base.mark_rule(color="#333").encode(x="ci_low:Q", x2="ci_high:Q")
+    return (bars + errs).properties(height=30 * len(domain), title=_title(title, subtitle))
