@@ -1,0 +1,51 @@
+"""Env steps/s and updates/s of PPO on the `pamoe` preset, and the projected time of its 2,000,000 steps.
+
+    python benchmarks/ppo_speed.py [--iterations 20] [--threads 1 2] [--policy pamoe --value pamoe] [--envs 16]
+
+Runs `pamoe.ppo.PPO` for `--iterations` iterations of the `pamoe` preset (2,000 steps each: 5 epochs x 32
+minibatches of the flat-trunk network) once per torch thread count, after one warm-up iteration. Traces are
+`pensieve-train` x2 filtered to mean > 3 Mbps when it is present (PAMOE_DATA or data/); otherwise synthetic traces
+stand in (said in the output). `--envs 8 16 40` compares ways to split the 2,000 steps of an iteration over
+sessions. steps/s counts rollout time only, updates/s update time only (both over all timed iterations); the
+projection uses the whole wall time. Prints the load average too (timings on a shared machine vary). Prints, never
+asserts. The target: under 5 minutes for 2,000,000 steps on a 2-core CPU.
+"""
+import os
+for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
+import argparse, time
+import numpy as np
+import torch
+from pamoe.data import have, synthetic_traces, synthetic_video
+from pamoe.ppo import PPO, build_run_agent, preset
+
+def bench(cfg, iterations, threads, traces, video):
+    label = f'{cfg.policy}/{cfg.value} ({cfg.trunk} trunk)'
+    run = PPO(cfg, build_run_agent(cfg), traces, video)
+    run.iteration()                                    # warm-up
+    rows, t0 = [], time.perf_counter()
+    for _ in range(iterations): rows.append(run.iteration())
+    wall = time.perf_counter() - t0
+    sps = len(rows) * cfg.batch_size / sum(cfg.batch_size / r['steps_per_s'] for r in rows)      # over all iterations
+    ups = sum(r['n_updates'] for r in rows) / sum(r['n_updates'] / r['updates_per_s'] for r in rows)
+    per_it = wall / iterations
+    proj = per_it * (2_000_000 / cfg.batch_size)
+    print(f"{label:26s} envs {cfg.num_envs:3d} x {cfg.num_steps:4d}  threads {threads}: env steps/s {sps:8.0f}  "
+          f"updates/s {ups:6.0f}  iteration {per_it * 1000:6.0f} ms  -> 2,000,000 steps in {proj / 60:5.1f} min")
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--iterations', type=int, default=20)
+    ap.add_argument('--threads', type=int, nargs='+', default=[1, 2])
+    ap.add_argument('--envs', type=int, nargs='+', default=[16], help='sessions; steps per session = 2000 / envs')
+    ap.add_argument('--policy', default='pamoe'); ap.add_argument('--value', default='pamoe')
+    a = ap.parse_args()
+    traces = video = None
+    if not (have('pensieve-train') and have('envivio')):
+        traces, video = synthetic_traces(64, seed=0, max_mbps=12.0), synthetic_video(seed=0)
+        print("pensieve-train or envivio missing: 64 synthetic traces (0.2-12 Mbps) and a synthetic video stand in")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    for envs in a.envs:
+        for th in a.threads:
+            cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False, threads=th,
+                         **({} if traces is None else dict(trace_split=None)))
+            bench(cfg, a.iterations, th, traces, video)
