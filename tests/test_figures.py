@@ -7,7 +7,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / 'nbs' / 'figures'
 NOTEBOOKS = sorted(FIGURES.glob('*.ipynb'))
 # the figures each notebook saves (each as PNG, SVG and a JSON sidecar)
-PROMISED = {'traces': ['traces_bandwidth', 'traces_mean_bandwidth']}
+PROMISED = {'traces': ['traces_bandwidth', 'traces_mean_bandwidth'],
+            'baselines': [f'baselines_{s}_{f}' for s in ('pensieve-test', 'pensieve-train')
+                          for f in ('qoe_cdf', 'qoe_components', 'bitrate_vs_rebuffer', 'smoothness_vs_rebuffer',
+                                    'bitrate_vs_smoothness', 'gap_to_optimal')]}
 
 def test_every_figure_notebook_is_known():
     assert NOTEBOOKS, "no figure notebooks found"
