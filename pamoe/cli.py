@@ -6,20 +6,20 @@
 __all__ = ['FIGURES_SRC', 'COMMANDS', 'add_data_commands', 'figure_notebooks', 'run_figures', 'add_figures_command',
            'add_train_command', 'add_eval_command', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #c2f1e064
+# %% ../nbs/99_cli.ipynb #ac7db2b4
 import argparse, json, sys, time
 from pathlib import Path
 import pamoe
 from . import data
 
-# %% ../nbs/99_cli.ipynb #f92474fe
+# %% ../nbs/99_cli.ipynb #c6448c87
 def _table(header, rows) -> str:
     "Rows of strings as aligned columns."
     rows = [tuple(map(str, r)) for r in [header, *rows]]
     w = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(n) for c, n in zip(r, w)).rstrip() for r in rows)
 
-# %% ../nbs/99_cli.ipynb #dbad9f1c
+# %% ../nbs/99_cli.ipynb #ae7dfc6f
 def _selected(args) -> list:
     "The data sets named on the command line, or all with `--all`; a usage error otherwise."
     if bool(args.names) == args.all: args.parser.error('name one or more data sets, or give --all')
@@ -55,7 +55,7 @@ def _data_check(args) -> int:
     if bad: print(f"{len(bad)} data set(s) missing or damaged: {', '.join(bad)}; see `pamoe data fetch --help`", file=sys.stderr)
     return 1 if bad else 0
 
-# %% ../nbs/99_cli.ipynb #cc1f2d45
+# %% ../nbs/99_cli.ipynb #a98275f1
 def add_data_commands(sub):
     "Add `pamoe data list|fetch|check`."
     p = sub.add_parser('data', help='list, download and verify the public data sets')
@@ -70,7 +70,7 @@ def add_data_commands(sub):
     fetch.add_argument('--dest', help='data root to download into (default: data/ of the checkout)')
     fetch.add_argument('--mirror', help='base URL of a copy laid out like data/')
 
-# %% ../nbs/99_cli.ipynb #22dcca31
+# %% ../nbs/99_cli.ipynb #98b59d80
 FIGURES_SRC = data.REPO/'nbs'/'figures'
 
 def figure_notebooks(src=None) -> dict:
@@ -80,7 +80,7 @@ def figure_notebooks(src=None) -> dict:
                                                  "(clone the repository and `pip install -e .` there)")
     return {p.stem: p for p in sorted(src.glob('*.ipynb')) if not p.name.startswith(('_', '.'))}
 
-# %% ../nbs/99_cli.ipynb #e88ac66d
+# %% ../nbs/99_cli.ipynb #086b1191
 def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
                 only:list=None,     # names of notebooks to run (default: all)
                 out=None,           # figures folder (default: figures/ of the checkout)
@@ -109,7 +109,7 @@ def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
     if failed: raise RuntimeError(f"{len(failed)} figure notebook(s) failed: {'; '.join(failed)}")
     return done
 
-# %% ../nbs/99_cli.ipynb #68617246
+# %% ../nbs/99_cli.ipynb #fce6fa11
 def add_figures_command(sub):
     "Add `pamoe figures`."
     p = sub.add_parser('figures', help='run the figure notebooks (nbs/figures) with papermill')
@@ -125,7 +125,7 @@ def _figures(args) -> int:
     except (FileNotFoundError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/99_cli.ipynb #a554f176
+# %% ../nbs/99_cli.ipynb #6a1e8496
 def _settings(args) -> dict:
     "The config overrides given on the command line: common flags, then each `--set FIELD=VALUE`."
     out = {k: v for k, v in dict(policy=args.policy, value=args.value, trunk=args.trunk, schedule=args.schedule,
@@ -138,10 +138,11 @@ def _settings(args) -> dict:
     return out
 
 def _train(args) -> int:
-    from pamoe import ppo
-    try: cfg = ppo.preset(args.preset, **_settings(args))
+    from pamoe import ppo, a3c
+    make, trainer = (a3c.a3c_preset, a3c.A3C) if args.algo == 'a3c' else (ppo.preset, ppo.PPO)
+    try: cfg = make(args.preset or ('pensieve' if args.algo == 'a3c' else 'pamoe'), **_settings(args))
     except (ValueError, TypeError) as e: args.parser.error(str(e))
-    ppo.train(cfg, out_dir=args.out, resume=not args.fresh, progress=not args.quiet)
+    ppo.train(cfg, out_dir=args.out, resume=not args.fresh, progress=not args.quiet, trainer=trainer)
     print(f"run written to {args.out}")
     return 0
 
@@ -159,7 +160,8 @@ def _eval(args) -> int:
 def add_train_command(sub):
     "Add `pamoe train`."
     p = sub.add_parser('train', help='train an agent with PPO (pamoe.ppo)')
-    p.add_argument('--preset', default='pamoe', help="config preset: 'pamoe' or 'pensieve'")
+    p.add_argument('--algo', default='ppo', choices=['ppo', 'a3c'], help='PPO (pamoe.ppo) or A3C as Pensieve trained (pamoe.a3c)')
+    p.add_argument('--preset', default=None, help="config preset: 'pamoe' or 'pensieve' (PPO; default pamoe), 'pensieve' (A3C)")
     p.add_argument('--policy', help='policy network: mlp, moe, smoe or pamoe')
     p.add_argument('--value', help='value network: mlp, moe, smoe or pamoe')
     p.add_argument('--trunk', help="'flat' or 'pensieve'")
@@ -184,7 +186,7 @@ def add_eval_command(sub):
     p.add_argument('--csv', help='write the per-chunk rows here')
     p.set_defaults(func=_eval, parser=p)
 
-# %% ../nbs/99_cli.ipynb #269f3384
+# %% ../nbs/99_cli.ipynb #9cf702e0
 COMMANDS = [add_data_commands, add_figures_command, add_train_command, add_eval_command]  # each adds its subcommands
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,5 +202,5 @@ def main(argv:list=None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
 
-# %% ../nbs/99_cli.ipynb #e6ee2760
+# %% ../nbs/99_cli.ipynb #27b81119
 if __name__ == '__main__': sys.exit(main())
