@@ -1,0 +1,44 @@
+"""QoE on pensieve-test against wall-clock training time, for a PPO preset (issue 4's quality target).
+
+    python benchmarks/pensieve_quality.py --minutes 60 --out runs/quality [--preset pensieve] [--set FIELD=VALUE ...]
+
+Trains in chunks of `--chunk` iterations (resuming the run folder), and after each chunk scores the latest agent
+greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints one line per chunk and writes
+`quality.csv` in the run folder. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
+"""
+import os
+for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
+import argparse, json, time
+from pathlib import Path
+import pandas as pd
+from pamoe import ppo, evaluate
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--preset', default='pensieve')
+    ap.add_argument('--minutes', type=float, default=60.0, help='training wall-clock budget')
+    ap.add_argument('--chunk', type=int, default=5, help='iterations between evaluations')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
+    args = ap.parse_args()
+    overrides = {}
+    for item in args.set:
+        k, _, v = item.partition('=')
+        try: overrides[k] = json.loads(v)
+        except json.JSONDecodeError: overrides[k] = v
+    cfg = ppo.preset(args.preset, **overrides)
+    out, rows, trained = Path(args.out), [], 0.0
+    print(f"preset {args.preset}: {cfg.num_envs} sessions x {cfg.num_steps} steps per iteration; budget {args.minutes} min")
+    while trained < args.minutes * 60:
+        t0 = time.perf_counter()
+        run, log = ppo.train(cfg, out_dir=out, iterations=args.chunk, progress=False)
+        trained += time.perf_counter() - t0
+        agent = ppo.load_agent(out / 'last.pt')
+        score = evaluate.summary(evaluate.run(ppo.AgentPolicy(agent), 'pensieve-test', 'envivio', scheme='ppo'))
+        row = dict(minutes=trained / 60, global_step=int(log.global_step.iloc[-1]), qoe=float(score.qoe.iloc[0]),
+                   qoe_ci_low=float(score.qoe_ci_low.iloc[0]), qoe_ci_high=float(score.qoe_ci_high.iloc[0]))
+        rows.append(row); pd.DataFrame(rows).to_csv(out / 'quality.csv', index=False)
+        print(f"{row['minutes']:6.1f} min  {row['global_step']:>10,} steps  pensieve-test QoE {row['qoe']:.4f} "
+              f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]", flush=True)
+
+if __name__ == '__main__': main()
