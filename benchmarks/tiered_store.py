@@ -1,0 +1,147 @@
+"""Tiered expert store against the machine's limits: copy and disk bandwidth, per-tier fetch bandwidth, game schedule.
+
+    python benchmarks/tiered_store.py [--dir /tmp] [--disk-mb 1024] [--sizes-kb 100 1000 8000] [--phase-steps 300] [--repeats 3]
+
+Limits: host->host copy bandwidth of a 256 MB buffer (torch copy_, best of 5) and the sequential read bandwidth of
+a `--disk-mb` file read in 8 MB chunks after fsync + posix_fadvise(POSIX_FADV_DONTNEED), which drops its clean pages
+from the page cache, so the reads come from the device (where the kernel honours the advice; a VM's host may still
+cache it). The store's fetches are measured the same way: its file is fsynced and dropped before the disk-tier pass.
+host->GPU is not measured here when there is no GPU (the device tier is then a capped pool of CPU tensors, and the
+host tier's fetch is a host->host copy). Prints results; asserts nothing.
+"""
+import os
+for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
+import argparse, tempfile, time
+from pathlib import Path
+import numpy as np
+import torch
+from pamoe.tiered import TieredStore, COPY_HEAD
+
+def drop_cache(path):
+    "fsync `path` and ask the kernel to drop its pages from the page cache."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally: os.close(fd)
+
+def copy_bw(nbytes=256 << 20, repeats=5):
+    "Host->host copy bandwidth (bytes/s), best of `repeats`."
+    a, b = torch.ones(nbytes // 4), torch.empty(nbytes // 4)
+    b.copy_(a); best = 0
+    for _ in range(repeats):
+        t = time.perf_counter(); b.copy_(a); best = max(best, nbytes / (time.perf_counter() - t))
+    return best
+
+def disk_bw(folder, mb, chunk=8 << 20):
+    "Sequential read bandwidth (bytes/s) of a fresh `mb` MB file after dropping it from the page cache."
+    path = Path(folder) / 'pamoe_bench_seq.bin'
+    block = np.random.default_rng(0).integers(0, 255, max(chunk, 8 << 20) // chunk * chunk, dtype=np.uint8).tobytes()
+    with open(path, 'wb') as f:
+        for _ in range(mb * (1 << 20) // len(block)): f.write(block)
+    drop_cache(path)
+    buf, n = bytearray(chunk), 0
+    t = time.perf_counter()
+    with open(path, 'rb', buffering=0) as f:
+        while (k := f.readinto(buf)): n += k
+    bw = n / (time.perf_counter() - t); path.unlink()
+    return bw
+
+def tier_bw(folder, size_bytes, total_bytes, repeats=3):
+    "Effective fetch bandwidth (bytes/s) of `get` from the disk tier and from the host tier (best of `repeats`), and a device hit's latency."
+    n = max(8, total_bytes // size_bytes)
+    path = Path(folder) / f'pamoe_bench_{size_bytes}.store'
+    if path.exists(): path.unlink()
+    TieredStore(path, n, {'w': (size_bytes // 4,)}, verify=False).close()
+    disk = host = slots = 0
+    for _ in range(repeats):
+        drop_cache(path)                               # raw: pread of each expert's newest slot copy, no checksum
+        s = TieredStore(path, verify=False); f, buf = s.file, np.empty(s.nbytes, np.uint8)
+        t = time.perf_counter()
+        for i in range(n): os.preadv(f.f.fileno(), [buf], f._off(i, f._newest(i)[0]) + COPY_HEAD)
+        slots = max(slots, n * s.nbytes / (time.perf_counter() - t)); s.close()
+        drop_cache(path)
+        s = TieredStore(path, capacity={'device': 1, 'host': n}, verify=False)
+        t = time.perf_counter()
+        for i in range(n): s.get([i])                  # disk -> host -> device, every expert once, in order
+        disk = max(disk, s.stats()['bytes_disk_read'] / (time.perf_counter() - t))
+        s.reset_stats(); t = time.perf_counter()
+        for i in range(n): s.get([i])                  # host -> device (all in the host tier now)
+        host = max(host, s.stats()['bytes_host_to_device'] / (time.perf_counter() - t))
+        t = time.perf_counter()
+        for _ in range(1000): s.get([n - 1])           # device hit
+        hit_us = (time.perf_counter() - t) / 1000 * 1e6
+        s.close()
+    path.unlink()
+    return disk, host, hit_us, slots
+
+def game_schedule(n_games=8, experts_per_game=4, phase_steps=300, n_phases=24, top_k=2, seed=0):
+    "A game-like expert schedule: phases of one game each, using top-k of that game's few experts per step."
+    rng = np.random.default_rng(seed)
+    games = rng.integers(0, n_games, n_phases)
+    for p in range(1, n_phases):
+        while games[p] == games[p - 1]: games[p] = rng.integers(0, n_games)
+    own = np.arange(n_games * experts_per_game).reshape(n_games, experts_per_game)
+    phases = [[rng.choice(own[g], top_k, replace=False).tolist() for _ in range(phase_steps)] for g in games]
+    return phases, [own[g].tolist() for g in games]
+
+def run_schedule(folder, phases, sets, prefetch, size_bytes=1 << 20, compute_s=2e-4, capacity=None, policy='lru'):
+    "Replay the schedule (sleeping `compute_s` per step as the model's compute); the store's stats."
+    n = 1 + max(max(s) for s in sets)
+    path = Path(folder) / 'pamoe_bench_sched.store'
+    if path.exists(): path.unlink()
+    s = TieredStore(path, n, {'w': (size_bytes // 4,)}, capacity or {'device': 8, 'host': 0}, policy=policy, verify=False)
+    s.flush(); drop_cache(path); s.reset_stats()
+    t, cold = time.perf_counter(), 0.0
+    for p, steps in enumerate(phases):
+        for j, ids in enumerate(steps):
+            s.get(ids); time.sleep(compute_s)
+            # the detector knows the next phase's experts once this phase is under way
+            if prefetch and j == 0 and p + 1 < len(sets): s.prefetch(sets[p + 1])
+        if p == 0: cold = s.stats()['stall_s']
+    st = s.stats() | {'wall_s': time.perf_counter() - t, 'cold_stall_s': cold}
+    s.close(); path.unlink()
+    return st
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--dir', default=tempfile.gettempdir(), help='folder for the test files (the disk measured)')
+    ap.add_argument('--disk-mb', type=int, default=1024, help='size of the sequential-read test file')
+    ap.add_argument('--sizes-kb', type=int, nargs='+', default=[100, 1000, 8000], help='expert sizes')
+    ap.add_argument('--store-mb', type=int, default=512, help='bytes of experts per size in the bandwidth pass')
+    ap.add_argument('--phase-steps', type=int, default=300, help='steps per game phase in the schedule')
+    ap.add_argument('--repeats', type=int, default=3, help='schedule runs per configuration (the median is shown)')
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    gpu = torch.cuda.is_available()
+    print(f"device tier: {'cuda' if gpu else 'CPU pool (no GPU: host->GPU not measured here)'}; files in {args.dir}")
+    cbw, dbw = copy_bw(), disk_bw(args.dir, args.disk_mb)
+    print(f"limit  host->host copy (256 MB, torch copy_, best of 5): {cbw / 1e9:6.2f} GB/s")
+    print(f"limit  disk sequential read ({args.disk_mb} MB, 8 MB reads, page cache dropped): {dbw / 1e9:6.2f} GB/s")
+    print("per expert size: the store's get() bandwidth from each tier (best of 3), as % of the limits above; for reference\n"
+          "  raw: the disk's sequential read bandwidth in reads of the expert's size (contiguous file, cache dropped)\n"
+          "  slots: pread of every expert's newest slot copy in the store's file, in order (two copies per slot, so the\n"
+          "         reads skip every other block), no checksum, cache dropped; the store's disk tier as % of each")
+    print(f"{'expert':>8} {'disk tier GB/s':>15} {'% disk':>7} {'host tier GB/s':>15} {'% copy':>7} {'device hit us':>14}"
+          f" {'raw GB/s':>9} {'% raw':>6} {'slots GB/s':>11} {'% slots':>8}")
+    for kb in args.sizes_kb:
+        size = kb * 1000 // 4 * 4
+        d, h, us, sl = tier_bw(args.dir, size, args.store_mb << 20)
+        raw = disk_bw(args.dir, min(args.disk_mb, args.store_mb), chunk=size)
+        print(f"{kb:>6}KB {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / cbw:6.0f}% {us:14.1f}"
+              f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%")
+    phases, sets = game_schedule(phase_steps=args.phase_steps)
+    print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
+          f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")
+    res = {}
+    print(f"  (median of {args.repeats} runs by stall time)")
+    for policy in ('lru', 'lfu', 'lrp'):
+        for pf in (False, True):
+            runs = sorted((run_schedule(args.dir, phases, sets, pf, policy=policy) for _ in range(args.repeats)), key=lambda r: r['stall_s'])
+            st = res[policy, pf] = runs[len(runs) // 2]
+            print(f"  {policy} {'prefetch   ' if pf else 'demand-only'}: device hit rate {st['device_hit_rate']:6.1%}  "
+                  f"stall {st['stall_s'] * 1e3:7.1f} ms (first phase {st['cold_stall_s'] * 1e3:5.1f})  prefetch hits {st['prefetch_hits']:4d} late {st['prefetch_late']:3d} "
+                  f"wasted {st['prefetch_wasted']:3d}  disk reads {st['disk_reads']:4d}  wall {st['wall_s']:.2f} s")
+        (a, a0), (b, b0) = [(res[policy, pf]['stall_s'], res[policy, pf]['cold_stall_s']) for pf in (False, True)]
+        print(f"  {policy}: prefetch cuts stall {a / max(b, 1e-9):.1f}x in all, {(a - a0) / max(b - b0, 1e-9):.1f}x after the "
+              f"first phase (cold for both: no game seen yet to predict from)")
+
+if __name__ == '__main__': main()
