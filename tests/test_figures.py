@@ -25,6 +25,26 @@ def test_parameters_cell_survives_nbdev_clean(nb):
     src = tagged[0].source
     assert 'preset' in src and 'out_dir' in src, f"{nb.name}: every figure notebook takes `preset` and `out_dir`"
 
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.stem)
+def test_nbdev_clean_keeps_parameters_tag(nb, tmp_path):
+    "Run nbdev-clean itself, with this project's config, on a copy (its --stdin mode fails in nbdev 3.3)."
+    (tmp_path / 'nbs').mkdir()
+    (tmp_path / 'pyproject.toml').write_text((ROOT / 'pyproject.toml').read_text())
+    copy = tmp_path / 'nbs' / nb.name; copy.write_text(nb.read_text())
+    subprocess.run([str(Path(sys.executable).parent / 'nbdev-clean'), '--fname', str(copy)], cwd=tmp_path, check=True)
+    cells = nbformat.read(copy, as_version=4).cells
+    assert any('parameters' in c.metadata.get('tags', []) for c in cells), f"nbdev-clean dropped the parameters tag of {nb.name}"
+
+def test_python3_kernel_is_this_interpreter():
+    "papermill's kernel_name='python3' must start this environment's python (with pamoe), not another one."
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    spec = KernelSpecManager().get_kernel_spec('python3')
+    cmd = KernelManager(kernel_name='python3').format_kernel_cmd()   # 'python' in the spec becomes sys.executable
+    assert Path(cmd[0]).resolve() == Path(sys.executable).resolve(), (
+        f"kernel python3 ({spec.resource_dir}) runs {cmd[0]}, not {sys.executable}: "
+        f"run `{sys.executable} -m ipykernel install --sys-prefix --name python3`")
+
 def run_notebook(nb, out_dir, env):
     import papermill as pm
     old = dict(os.environ)
