@@ -333,6 +333,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'pamoe.ppo.preset': ('ppo.html#preset', 'pamoe/ppo.py'),
                            'pamoe.ppo.ratio_stats': ('ppo.html#ratio_stats', 'pamoe/ppo.py'),
                            'pamoe.ppo.record_step': ('ppo.html#record_step', 'pamoe/ppo.py'),
+                           'pamoe.ppo.rollout_stats': ('ppo.html#rollout_stats', 'pamoe/ppo.py'),
                            'pamoe.ppo.run_traces': ('ppo.html#run_traces', 'pamoe/ppo.py'),
                            'pamoe.ppo.save_checkpoint': ('ppo.html#save_checkpoint', 'pamoe/ppo.py'),
                            'pamoe.ppo.selection_rates': ('ppo.html#selection_rates', 'pamoe/ppo.py'),
