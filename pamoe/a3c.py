@@ -22,7 +22,8 @@ class A3CConfig(PPOConfig):
 
 A3C_PRESETS = {
     'pensieve': dict(PRESETS['pensieve'], num_steps=100, lr=1e-4, ent_schedule='step', ent_coef=1.0,
-                     update_epochs=1, num_minibatches=1, dual_clip=None, vf_coef=1.0, weight_decay=0.0),
+                     update_epochs=1, num_minibatches=1, dual_clip=None, vf_coef=1.0, weight_decay=0.0,
+                     num_envs=16, ent_steps=PPOConfig().ent_steps, critic_lr_scale=1.0),
 }
 
 def a3c_preset(name:str='pensieve', **overrides) -> A3CConfig:
