@@ -9,6 +9,11 @@ stand in (said in the output). `--envs 8 16 40` compares ways to split the 2,000
 sessions. steps/s counts rollout time only, updates/s update time only (both over all timed iterations); the
 projection uses the whole wall time. Prints the load average too (timings on a shared machine vary). Prints, never
 asserts. The target: under 5 minutes for 2,000,000 steps on a 2-core CPU.
+
+Side by side, the reference trainer's way of collecting (`--reference`, on by default): CleanRL-style, one
+`ABREnv` session stepped one decision at a time with a forward of the same network per step (as PA-MoE's and
+Pensieve-PPO's trainers do), timed over 2,000 steps; its projection adds the update time measured above (the same
+update), so the difference is the rollout alone.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
@@ -16,7 +21,8 @@ import argparse, time
 import numpy as np
 import torch
 from pamoe.data import have, synthetic_traces, synthetic_video
-from pamoe.ppo import PPO, build_run_agent, preset
+from pamoe.env import ABREnv
+from pamoe.ppo import PPO, build_run_agent, preset, run_traces
 
 def bench(cfg, iterations, threads, traces, video):
     label = f'{cfg.policy}/{cfg.value} ({cfg.trunk} trunk)'
@@ -31,6 +37,23 @@ def bench(cfg, iterations, threads, traces, video):
     proj = per_it * (2_000_000 / cfg.batch_size)
     print(f"{label:26s} envs {cfg.num_envs:3d} x {cfg.num_steps:4d}  threads {threads}: env steps/s {sps:8.0f}  "
           f"updates/s {ups:6.0f}  iteration {per_it * 1000:6.0f} ms  -> 2,000,000 steps in {proj / 60:5.1f} min")
+    return run, sum(r['n_updates'] / r['updates_per_s'] for r in rows) / iterations    # update seconds per iteration
+
+@torch.no_grad()
+def reference_rollout(agent, traces, video, steps=2000, seed=0):
+    "Seconds for `steps` decisions collected the single-env way: one ABREnv, one forward and one step at a time."
+    env = ABREnv(traces, video, mode='train', first_quality='random')
+    obs, _ = env.reset(seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    buf = []
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        logits, value = agent(torch.as_tensor(obs)[None])
+        action = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
+        obs2, reward, term, trunc, _ = env.step(action)
+        buf.append((obs, action, reward, float(value)))
+        obs = env.reset()[0] if term or trunc else obs2
+    return time.perf_counter() - t0
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -38,6 +61,7 @@ if __name__ == '__main__':
     ap.add_argument('--threads', type=int, nargs='+', default=[1, 2])
     ap.add_argument('--envs', type=int, nargs='+', default=[16], help='sessions; steps per session = 2000 / envs')
     ap.add_argument('--policy', default='pamoe'); ap.add_argument('--value', default='pamoe')
+    ap.add_argument('--no-reference', dest='reference', action='store_false', help='skip the single-env reference rollout')
     a = ap.parse_args()
     traces = video = None
     if not (have('pensieve-train') and have('envivio')):
@@ -48,4 +72,12 @@ if __name__ == '__main__':
         for th in a.threads:
             cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False, threads=th,
                          **({} if traces is None else dict(trace_split=None)))
-            bench(cfg, a.iterations, th, traces, video)
+            run, update_s = bench(cfg, a.iterations, th, traces, video)
+    if a.reference:
+        torch.set_num_threads(1)
+        tr = run_traces(cfg) if traces is None else traces
+        vid = run.env.unwrapped.video
+        roll = min(reference_rollout(run.agent, tr, vid, seed=s) for s in range(3))
+        proj = (roll + update_s) * (2_000_000 / 2000)
+        print(f"{'reference-style rollout':26s} one ABREnv, 1 step at a time: env steps/s {2000 / roll:8.0f}  "
+              f"(+ the same update) -> 2,000,000 steps in {proj / 60:5.1f} min")
