@@ -89,7 +89,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'pamoe.continual._NoPrefetch.prefetch': ('continual.html#_noprefetch.prefetch', 'pamoe/continual.py'),
                                  'pamoe.continual._delta': ('continual.html#_delta', 'pamoe/continual.py'),
                                  'pamoe.continual._ppo_update': ('continual.html#_ppo_update', 'pamoe/continual.py'),
-                                 'pamoe.continual._seed_all': ('continual.html#_seed_all', 'pamoe/continual.py'),
                                  'pamoe.continual.build': ('continual.html#build', 'pamoe/continual.py'),
                                  'pamoe.continual.config_json': ('continual.html#config_json', 'pamoe/continual.py'),
                                  'pamoe.continual.evaluate': ('continual.html#evaluate', 'pamoe/continual.py'),
