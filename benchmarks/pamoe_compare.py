@@ -5,29 +5,19 @@ seeds with a 95% t-interval (issue 4's comparison).
     python benchmarks/pamoe_compare.py --out runs/compare [--steps 2000000] [--phase-steps 200000] [--seeds 1 2 3]
                                        [--variants mlp moe smoe pamoe pamoe-ref] [--set FIELD=VALUE ...]
 
-Every variant is the `pamoe` preset with only the networks changed (policy and value nets of that kind), so each gets
-the same tuning budget: none beyond the preset. The seeds of one variant train as one population
-(`pamoe.population`), written to `<out>/<variant>/` (log.csv, episodes.csv, plasticity.csv, agent checkpoints); a
-variant whose folder holds `DONE` is read, not retrained. `--steps` and `--phase-steps` scale the budget together
-(the paper: 2,000,000 and 200,000, ten content phases). Writes `<out>/compare.csv` (per seed) and prints the table.
+Every variant is the `pamoe` preset with only the networks changed (`pamoe.population.ARCHITECTURES`), so each gets
+the same tuning budget: none beyond the preset. The seeds of one variant train as one population, in a run folder
+under `--out` named by the hash of its configs (`pamoe.population.compare_architectures`): a finished run is read,
+not retrained, and an interrupted one resumes. `--steps` and `--phase-steps` scale the budget together (the paper:
+2,000,000 and 200,000, ten content phases). Writes `<out>/compare.csv` (per seed) and prints the table.
 Needs pensieve-train and envivio (PAMOE_DATA or data/).
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
-import argparse, json, time
+import argparse, json
 from pathlib import Path
-import pandas as pd
-from pamoe.ppo import preset
-from pamoe.population import train_population, training_iqm
+from pamoe.population import ARCHITECTURES, compare_architectures
 from pamoe.evaluate import stats
-
-VARIANTS = {
-    'mlp': dict(policy='mlp', value='mlp'),
-    'moe': dict(policy='moe', value='moe'),
-    'smoe': dict(policy='smoe', value='smoe'),
-    'pamoe': dict(policy='pamoe', value='pamoe'),
-    'pamoe-ref': dict(policy='pamoe', value='pamoe', reference_routing=True),
-}
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -35,7 +25,7 @@ def main():
     ap.add_argument('--steps', type=int, default=2_000_000)
     ap.add_argument('--phase-steps', type=int, default=200_000)
     ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
-    ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument('--variants', nargs='+', default=list(ARCHITECTURES), choices=list(ARCHITECTURES))
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
     args = ap.parse_args()
     overrides = {}
@@ -43,22 +33,13 @@ def main():
         k, _, v = item.partition('=')
         try: overrides[k] = json.loads(v)
         except json.JSONDecodeError: overrides[k] = v
-    out, per_seed = Path(args.out), []
-    for name in args.variants:
-        cfgs = [preset('pamoe', **VARIANTS[name], seed=s, total_steps=args.steps, phase_steps=args.phase_steps,
-                       tensorboard=False, **overrides) for s in args.seeds]
-        run = out / name
-        if not (run / 'DONE').exists():
-            t0 = time.perf_counter()
-            train_population(cfgs, run, progress=False)
-            (run / 'DONE').write_text(f'{time.perf_counter() - t0:.0f} s\n')
-        minutes = float((run / 'DONE').read_text().split()[0]) / 60
-        m = training_iqm(pd.read_csv(run / 'episodes.csv'), args.steps)
-        m['seed'] = [args.seeds[a] for a in m.agent]
-        per_seed.append(m.assign(variant=name, minutes=minutes))
-        print(f"{name:10s} trained in {minutes:5.1f} min; IQM per seed: " + ', '.join(f'{v:.3f}' for v in m.iqm), flush=True)
-    df = pd.concat(per_seed, ignore_index=True)
-    df.to_csv(out / 'compare.csv', index=False)
+    for name in args.variants:           # one at a time, so each line prints as soon as its variant is done
+        m, _ = compare_architectures(args.out, [name], tuple(args.seeds), progress=False, total_steps=args.steps,
+                                     phase_steps=args.phase_steps, tensorboard=False, **overrides)
+        print(f"{name:10s} trained in {m.minutes.iloc[0]:5.1f} min; IQM per seed: " + ', '.join(f'{v:.3f}' for v in m.iqm), flush=True)
+    df, _ = compare_architectures(args.out, args.variants, tuple(args.seeds), progress=False, total_steps=args.steps,
+                                  phase_steps=args.phase_steps, tensorboard=False, **overrides)
+    df.to_csv(Path(args.out) / 'compare.csv', index=False)
     s = stats(df, ['iqm'], by='variant')
     print(f"\nIQM of per-episode return over 30-95% of {args.steps:,} steps (phases of {args.phase_steps:,}), "
           f"mean over {len(args.seeds)} seeds, 95% t-interval:")
