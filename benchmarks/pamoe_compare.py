@@ -34,10 +34,10 @@ def main():
         try: overrides[k] = json.loads(v)
         except json.JSONDecodeError: overrides[k] = v
     for name in args.variants:           # one at a time, so each line prints as soon as its variant is done
-        m, _ = compare_architectures(args.out, [name], tuple(args.seeds), progress=False, total_steps=args.steps,
+        m, _, _ = compare_architectures(args.out, [name], tuple(args.seeds), progress=False, total_steps=args.steps,
                                      phase_steps=args.phase_steps, tensorboard=False, **overrides)
         print(f"{name:10s} trained in {m.minutes.iloc[0]:5.1f} min; IQM per seed: " + ', '.join(f'{v:.3f}' for v in m.iqm), flush=True)
-    df, _ = compare_architectures(args.out, args.variants, tuple(args.seeds), progress=False, total_steps=args.steps,
+    df, _, _ = compare_architectures(args.out, args.variants, tuple(args.seeds), progress=False, total_steps=args.steps,
                                   phase_steps=args.phase_steps, tensorboard=False, **overrides)
     df.to_csv(Path(args.out) / 'compare.csv', index=False)
     s = stats(df, ['iqm'], by='variant')
