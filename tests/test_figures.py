@@ -11,7 +11,8 @@ PROMISED = {'traces': ['traces_bandwidth', 'traces_mean_bandwidth'],
             'baselines': [f'baselines_{s}_{f}' for s in ('pensieve-test', 'pensieve-train')
                           for f in ('qoe_cdf', 'qoe_components', 'bitrate_vs_rebuffer', 'smoothness_vs_rebuffer',
                                     'bitrate_vs_smoothness', 'gap_to_optimal')],
-            'ooc_moe': ['ooc_moe_hit_rate', 'ooc_moe_routing', 'ooc_moe_forgetting', 'ooc_moe_stall']}
+            'ooc_moe': ['ooc_moe_hit_rate', 'ooc_moe_routing', 'ooc_moe_forgetting', 'ooc_moe_stall'],
+            'pamoe_compare': [f'pamoe_compare_{f}' for f in ('iqm', 'returns', 'routing', 'dormant')]}
 
 def test_every_figure_notebook_is_known():
     assert NOTEBOOKS, "no figure notebooks found"
