@@ -3,7 +3,7 @@ the paper's metric, the IQM of per-episode returns over the 30%-95% part of trai
 seeds with a 95% t-interval (issue 4's comparison).
 
     python benchmarks/pamoe_compare.py --out runs/compare [--steps 2000000] [--phase-steps 200000] [--seeds 1 2 3]
-                                       [--variants mlp moe smoe pamoe pamoe-ref] [--set FIELD=VALUE ...]
+                                       [--variants mlp moe smoe pamoe pamoe-ref pamoe-balanced] [--set FIELD=VALUE ...]
 
 Every variant is the `pamoe` preset with only the networks changed (`pamoe.population.ARCHITECTURES`), so each gets
 the same tuning budget: none beyond the preset. The seeds of one variant train as one population, in a run folder
@@ -16,7 +16,7 @@ import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
 import argparse, json
 from pathlib import Path
-from pamoe.population import ARCHITECTURES, compare_architectures
+from pamoe.population import ARCHITECTURES, PAPER_VARIANTS, compare_architectures
 from pamoe.evaluate import stats
 
 def main():
@@ -25,7 +25,7 @@ def main():
     ap.add_argument('--steps', type=int, default=2_000_000)
     ap.add_argument('--phase-steps', type=int, default=200_000)
     ap.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
-    ap.add_argument('--variants', nargs='+', default=list(ARCHITECTURES), choices=list(ARCHITECTURES))
+    ap.add_argument('--variants', nargs='+', default=list(PAPER_VARIANTS), choices=list(ARCHITECTURES))
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
     args = ap.parse_args()
     overrides = {}
