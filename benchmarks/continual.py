@@ -3,13 +3,14 @@ stall time with and without prefetching, expert specialisation and forgetting fo
 
     python benchmarks/continual.py [--preset quick] [--games 0 1 2] [--steps-per-game 2048] [--cycles 2] [--root DIR]
     python benchmarks/continual.py --preset atari-fast --steps-per-game 20000 --cycles 1     # Atari (ale-py), slow
+    python benchmarks/continual.py --preset atari-fast --steps-per-game 8000 --cycles 2 --set eval_episodes=2 eval_max_steps=2000
 
 Four runs of one config (the three variants, and MoE + detector with prefetching off) through `pamoe.continual.run`,
 cached under `--root` by config hash (a second call prints without training). One torch thread. Prints, never asserts.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
-import argparse, tempfile, time
+import argparse, json, tempfile, time
 from dataclasses import asdict
 import pandas as pd
 import torch
@@ -26,12 +27,17 @@ def main():
     ap.add_argument('--policy', default=None, choices=['lru', 'lfu', 'lrp'])
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--root', default=os.path.join(tempfile.gettempdir(), 'pamoe-continual-runs'), help='run cache')
+    ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='any other ContinualConfig field (JSON values)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     over = dict(steps_per_game=a.steps_per_game, cycles=a.cycles, seed=a.seed)
     if a.games: over['games'] = tuple(int(g) if g.isdigit() else g for g in a.games)
     for k in ('capacity_device', 'capacity_host', 'policy'):
         if getattr(a, k) is not None: over[k] = getattr(a, k)
+    for item in a.set:
+        k, _, v = item.partition('=')
+        try: over[k] = json.loads(v)
+        except json.JSONDecodeError: over[k] = v
     cfg = continual.preset(a.preset, **over)
     runs = {}
     for name, o in {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+detector': dict(variant='moe+detector'),
