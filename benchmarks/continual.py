@@ -10,11 +10,12 @@ cached under `--root` by config hash (a second call prints without training). On
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
-import argparse, json, tempfile, time
+import argparse, tempfile, time
 from dataclasses import asdict
 import pandas as pd
 import torch
 from pamoe import continual
+from pamoe.ppo import parse_settings
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -34,10 +35,7 @@ def main():
     if a.games: over['games'] = tuple(int(g) if g.isdigit() else g for g in a.games)
     for k in ('capacity_device', 'capacity_host', 'policy'):
         if getattr(a, k) is not None: over[k] = getattr(a, k)
-    for item in a.set:
-        k, _, v = item.partition('=')
-        try: over[k] = json.loads(v)
-        except json.JSONDecodeError: over[k] = v
+    over.update(parse_settings(a.set))
     cfg = continual.preset(a.preset, **over)
     runs = {}
     for name, o in {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+detector': dict(variant='moe+detector'),

@@ -14,10 +14,11 @@ Needs pensieve-train and envivio (PAMOE_DATA or data/).
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
-import argparse, json
+import argparse
 from pathlib import Path
 from pamoe.population import ARCHITECTURES, PAPER_VARIANTS, compare_architectures
 from pamoe.evaluate import stats
+from pamoe.ppo import parse_settings
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -28,11 +29,7 @@ def main():
     ap.add_argument('--variants', nargs='+', default=list(PAPER_VARIANTS), choices=list(ARCHITECTURES))
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
     args = ap.parse_args()
-    overrides = {}
-    for item in args.set:
-        k, _, v = item.partition('=')
-        try: overrides[k] = json.loads(v)
-        except json.JSONDecodeError: overrides[k] = v
+    overrides = parse_settings(args.set)
     for name in args.variants:           # one at a time, so each line prints as soon as its variant is done
         m, _, _ = compare_architectures(args.out, [name], tuple(args.seeds), progress=False, total_steps=args.steps,
                                      phase_steps=args.phase_steps, tensorboard=False, **overrides)

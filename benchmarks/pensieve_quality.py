@@ -8,10 +8,11 @@ greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints o
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
-import argparse, json, time
+import argparse, time
 from pathlib import Path
 import pandas as pd
 from pamoe import ppo, evaluate
+from pamoe.ppo import parse_settings
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -21,11 +22,7 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
     args = ap.parse_args()
-    overrides = {}
-    for item in args.set:
-        k, _, v = item.partition('=')
-        try: overrides[k] = json.loads(v)
-        except json.JSONDecodeError: overrides[k] = v
+    overrides = parse_settings(args.set)
     cfg = ppo.preset(args.preset, **overrides)
     out, rows, trained = Path(args.out), [], 0.0
     print(f"preset {args.preset}: {cfg.num_envs} sessions x {cfg.num_steps} steps per iteration; budget {args.minutes} min")

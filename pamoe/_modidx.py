@@ -424,6 +424,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'pamoe.ppo.load_env_state': ('ppo.html#load_env_state', 'pamoe/ppo.py'),
                            'pamoe.ppo.make_env': ('ppo.html#make_env', 'pamoe/ppo.py'),
                            'pamoe.ppo.make_optimizer': ('ppo.html#make_optimizer', 'pamoe/ppo.py'),
+                           'pamoe.ppo.parse_settings': ('ppo.html#parse_settings', 'pamoe/ppo.py'),
                            'pamoe.ppo.policy_loss': ('ppo.html#policy_loss', 'pamoe/ppo.py'),
                            'pamoe.ppo.preset': ('ppo.html#preset', 'pamoe/ppo.py'),
                            'pamoe.ppo.ratio_stats': ('ppo.html#ratio_stats', 'pamoe/ppo.py'),
