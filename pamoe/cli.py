@@ -6,20 +6,20 @@
 __all__ = ['FIGURES_SRC', 'COMMANDS', 'add_data_commands', 'figure_notebooks', 'run_figures', 'add_figures_command',
            'add_train_command', 'add_eval_command', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #c73391fa
-import argparse, json, sys, time
+# %% ../nbs/99_cli.ipynb #8c4eaa5c
+import argparse, sys, time
 from pathlib import Path
 import pamoe
 from . import data
 
-# %% ../nbs/99_cli.ipynb #d6ef88ed
+# %% ../nbs/99_cli.ipynb #af4bec1d
 def _table(header, rows) -> str:
     "Rows of strings as aligned columns."
     rows = [tuple(map(str, r)) for r in [header, *rows]]
     w = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(n) for c, n in zip(r, w)).rstrip() for r in rows)
 
-# %% ../nbs/99_cli.ipynb #ef097641
+# %% ../nbs/99_cli.ipynb #53bab85f
 def _selected(args) -> list:
     "The data sets named on the command line, or all with `--all`; a usage error otherwise."
     if bool(args.names) == args.all: args.parser.error('name one or more data sets, or give --all')
@@ -55,7 +55,7 @@ def _data_check(args) -> int:
     if bad: print(f"{len(bad)} data set(s) missing or damaged: {', '.join(bad)}; see `pamoe data fetch --help`", file=sys.stderr)
     return 1 if bad else 0
 
-# %% ../nbs/99_cli.ipynb #7688a63d
+# %% ../nbs/99_cli.ipynb #f7e13eb0
 def add_data_commands(sub):
     "Add `pamoe data list|fetch|check`."
     p = sub.add_parser('data', help='list, download and verify the public data sets')
@@ -70,7 +70,7 @@ def add_data_commands(sub):
     fetch.add_argument('--dest', help='data root to download into (default: data/ of the checkout)')
     fetch.add_argument('--mirror', help='base URL of a copy laid out like data/')
 
-# %% ../nbs/99_cli.ipynb #703d7df2
+# %% ../nbs/99_cli.ipynb #35353a65
 FIGURES_SRC = data.REPO/'nbs'/'figures'
 
 def figure_notebooks(src=None) -> dict:
@@ -80,7 +80,7 @@ def figure_notebooks(src=None) -> dict:
                                                  "(clone the repository and `pip install -e .` there)")
     return {p.stem: p for p in sorted(src.glob('*.ipynb')) if not p.name.startswith(('_', '.'))}
 
-# %% ../nbs/99_cli.ipynb #54c371bd
+# %% ../nbs/99_cli.ipynb #7b718160
 def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
                 only:list=None,     # names of notebooks to run (default: all)
                 out=None,           # figures folder (default: figures/ of the checkout)
@@ -109,7 +109,7 @@ def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
     if failed: raise RuntimeError(f"{len(failed)} figure notebook(s) failed: {'; '.join(failed)}")
     return done
 
-# %% ../nbs/99_cli.ipynb #885540fc
+# %% ../nbs/99_cli.ipynb #76d0330f
 def add_figures_command(sub):
     "Add `pamoe figures`."
     p = sub.add_parser('figures', help='run the figure notebooks (nbs/figures) with papermill')
@@ -125,7 +125,7 @@ def _figures(args) -> int:
     except (FileNotFoundError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/99_cli.ipynb #7d098c18
+# %% ../nbs/99_cli.ipynb #3d52d3c6
 def _settings(args) -> dict:
     "The config overrides given on the command line: common flags, then each `--set FIELD=VALUE`."
     out = {k: v for k, v in dict(policy=args.policy, value=args.value, trunk=args.trunk, schedule=args.schedule,
@@ -195,7 +195,7 @@ def add_eval_command(sub):
     p.add_argument('--csv', help='write the per-chunk rows here')
     p.set_defaults(func=_eval, parser=p)
 
-# %% ../nbs/99_cli.ipynb #32ae772b
+# %% ../nbs/99_cli.ipynb #a3f65940
 COMMANDS = [add_data_commands, add_figures_command, add_train_command, add_eval_command]  # each adds its subcommands
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,5 +211,5 @@ def main(argv:list=None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
 
-# %% ../nbs/99_cli.ipynb #cd43eba3
+# %% ../nbs/99_cli.ipynb #e7f3531c
 if __name__ == '__main__': sys.exit(main())
