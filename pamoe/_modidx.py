@@ -607,6 +607,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore.wait_prefetch': ('tiered_store.html#tieredstore.wait_prefetch', 'pamoe/tiered.py'),
                               'pamoe.tiered._Entry': ('tiered_store.html#_entry', 'pamoe/tiered.py'),
                               'pamoe.tiered._head_crc': ('tiered_store.html#_head_crc', 'pamoe/tiered.py'),
+                              'pamoe.tiered._zero_counters': ('tiered_store.html#_zero_counters', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_layout': ('tiered_store.html#block_layout', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_views': ('tiered_store.html#block_views', 'pamoe/tiered.py'),
                               'pamoe.tiered.make_optimizer': ('tiered_store.html#make_optimizer', 'pamoe/tiered.py')}}}
