@@ -610,4 +610,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered._zero_counters': ('tiered_store.html#_zero_counters', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_layout': ('tiered_store.html#block_layout', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_views': ('tiered_store.html#block_views', 'pamoe/tiered.py'),
-                              'pamoe.tiered.make_optimizer': ('tiered_store.html#make_optimizer', 'pamoe/tiered.py')}}}
+                              'pamoe.tiered.make_optimizer': ('tiered_store.html#make_optimizer', 'pamoe/tiered.py'),
+                              'pamoe.tiered.restore': ('tiered_store.html#restore', 'pamoe/tiered.py'),
+                              'pamoe.tiered.snapshot': ('tiered_store.html#snapshot', 'pamoe/tiered.py')}}}

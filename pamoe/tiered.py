@@ -14,7 +14,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'MAGIC', 'HEADER_BYTES', 'COPY_HEAD', 'PAGE', 'COUNTERS', 'SGD', 'Adam', 'make_optimizer',
-           'block_layout', 'block_views', 'CorruptSlot', 'SlotFile', 'TieredStore']
+           'block_layout', 'block_views', 'CorruptSlot', 'SlotFile', 'TieredStore', 'snapshot', 'restore']
 
 # %% ../nbs/20_tiered_store.ipynb #2f66a58d
 class SGD:
@@ -454,3 +454,31 @@ class TieredStore:
     def __repr__(self):
         return (f"TieredStore({self.file.path.name}: {self.n} experts x {self.nbytes / 1e6:.3g} MB, device {self.device} "
                 f"cap {self.cap['device']}, host cap {self.cap['host']}, policy {self.policy})")
+
+# %% ../nbs/20_tiered_store.ipynb #236e6b1e
+def snapshot(store:TieredStore) -> dict:
+    "Every expert's block, the tiers' contents, the eviction bookkeeping and the counters (after a flush)."
+    store.wait_prefetch(); store.flush()
+    with store.lock:
+        if store._grad: raise ValueError("gradients accumulated since the last step(): step() before a snapshot")
+        blocks = torch.empty(store.n, store.numel, dtype=store.dtype)
+        for i in range(store.n): store.file.read(i, blocks[i])
+        return dict(layout=[[k, list(s)] for k, s in store.layout], blocks=blocks, device=list(store.dev), host=list(store.host),
+                    prefetched=[i for i, e in store.dev.items() if e.prefetched], tick=store._tick, last=dict(store._last),
+                    count=dict(store._count), hlast=dict(store._hlast), pred=dict(store._pred), stats=dict(store._st))
+
+def restore(store:TieredStore, snap:dict):
+    "Make `store` (same layout) hold `snap`: slots rewritten, tiers refilled in order, bookkeeping and counters set."
+    if [[k, list(s)] for k, s in store.layout] != snap['layout']: raise ValueError(f"{store.file.path}: the snapshot has another block layout")
+    store.wait_prefetch()
+    with store.lock:
+        store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear(); store._inflight.clear()
+        for i in range(store.n): store.file.write(i, snap['blocks'][i])
+        store.file.flush()
+        for i in snap['host']:
+            b = store._host_block(); b.copy_(snap['blocks'][i]); store.host[i] = _Entry(b, block_views(b, store.layout))
+        for i in snap['device']:
+            b = snap['blocks'][i].to(store.device, copy=True)
+            store.dev[i] = _Entry(b, block_views(b, store.layout), prefetched=i in snap['prefetched'])
+        store._tick, store._last, store._count = snap['tick'], dict(snap['last']), dict(snap['count'])
+        store._hlast, store._pred, store._st = dict(snap['hlast']), dict(snap['pred']), _zero_counters() | snap['stats']
