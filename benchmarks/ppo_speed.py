@@ -1,12 +1,13 @@
 """Env steps/s and updates/s of PPO on the `pamoe` preset, and the projected time of its 2,000,000 steps.
 
-    python benchmarks/ppo_speed.py [--iterations 20] [--threads 1 2] [--policy pamoe --value pamoe] [--envs 16]
+    python benchmarks/ppo_speed.py [--iterations 20] [--threads 1 2] [--policy pamoe --value pamoe] [--envs 16] [--engines auto torch]
 
 Runs `pamoe.ppo.PPO` for `--iterations` iterations of the `pamoe` preset (2,000 steps each: 5 epochs x 32
 minibatches of the flat-trunk network) once per torch thread count, after one warm-up iteration. Traces are
 `pensieve-train` x2 filtered to mean > 3 Mbps when it is present (PAMOE_DATA or data/); otherwise synthetic traces
 stand in (said in the output). `--envs 8 16 40` compares ways to split the 2,000 steps of an iteration over
-sessions. steps/s counts rollout time only, updates/s update time only (both over all timed iterations); the
+sessions. `--engines` compares the numpy engine (`auto`, the default) with autograd (`torch`) for the minibatch
+steps and rollout forwards (`pamoe.numpy_engine`). steps/s counts rollout time only, updates/s update time only (both over all timed iterations); the
 projection uses the whole wall time. Prints the load average too (timings on a shared machine vary). Prints, never
 asserts. The target: under 5 minutes for 2,000,000 steps on a 2-core CPU.
 
@@ -25,7 +26,7 @@ from pamoe.env import ABREnv
 from pamoe.ppo import PPO, build_run_agent, preset, run_traces
 
 def bench(cfg, iterations, threads, traces, video):
-    label = f'{cfg.policy}/{cfg.value} ({cfg.trunk} trunk)'
+    label = f'{cfg.policy}/{cfg.value} {cfg.engine}'
     run = PPO(cfg, build_run_agent(cfg), traces, video)
     run.iteration()                                    # warm-up
     rows, t0 = [], time.perf_counter()
@@ -61,6 +62,7 @@ if __name__ == '__main__':
     ap.add_argument('--threads', type=int, nargs='+', default=[1, 2])
     ap.add_argument('--envs', type=int, nargs='+', default=[16], help='sessions; steps per session = 2000 / envs')
     ap.add_argument('--policy', default='pamoe'); ap.add_argument('--value', default='pamoe')
+    ap.add_argument('--engines', nargs='+', default=['auto'], choices=['auto', 'numpy', 'torch'])
     ap.add_argument('--no-reference', dest='reference', action='store_false', help='skip the single-env reference rollout')
     a = ap.parse_args()
     traces = video = None
@@ -70,9 +72,10 @@ if __name__ == '__main__':
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     for envs in a.envs:
         for th in a.threads:
-            cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False, threads=th,
-                         **({} if traces is None else dict(trace_split=None)))
-            run, update_s = bench(cfg, a.iterations, th, traces, video)
+            for engine in a.engines:
+                cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False,
+                             threads=th, engine=engine, **({} if traces is None else dict(trace_split=None)))
+                run, update_s = bench(cfg, a.iterations, th, traces, video)
     if a.reference:
         torch.set_num_threads(1)
         tr = run_traces(cfg) if traces is None else traces
