@@ -6,7 +6,8 @@ stall time with and without prefetching, expert specialisation and forgetting fo
     python benchmarks/continual.py --preset atari-fast --steps-per-game 8000 --cycles 2 --set eval_episodes=2 eval_max_steps=2000
 
 Four runs of one config (the three variants, and MoE + detector with prefetching off) through `pamoe.continual.run`,
-cached under `--root` by config hash (a second call prints without training). One torch thread. Prints, never asserts.
+cached under `--root` by config hash (a second call prints without training; an interrupted one resumes from its last
+checkpoint, `--no-resume` starts it over). One torch thread. Prints, never asserts.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
@@ -28,6 +29,7 @@ def main():
     ap.add_argument('--policy', default=None, choices=['lru', 'lfu', 'lrp'])
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--root', default=os.path.join(tempfile.gettempdir(), 'pamoe-continual-runs'), help='run cache')
+    ap.add_argument('--no-resume', action='store_true', help='start interrupted runs over instead of resuming them')
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='any other ContinualConfig field (JSON values)')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -42,7 +44,7 @@ def main():
                     'moe+detector, no prefetch': dict(variant='moe+detector', prefetch=False)}.items():
         c = continual.ContinualConfig(**{**asdict(cfg), **o})
         t0 = time.perf_counter()
-        runs[name] = continual.run(c, a.root, progress=True)
+        runs[name] = continual.run(c, a.root, progress=True, resume=not a.no_resume)
         print(f"{name}: {time.perf_counter() - t0:.1f} s (run {c.key})")
     pd.set_option('display.width', 200); pd.set_option('display.max_columns', 20)
     print(f"\nconfig: {len(cfg.games)} games {cfg.games} x {cfg.cycles} pass(es), {cfg.steps_per_game} steps/game; "

@@ -421,9 +421,9 @@ def load_state(path, cfg:ContinualConfig|None=None) -> dict:
     "A checkpoint written by `train_sequence` (of `cfg`, when given), read with `torch.load(weights_only=True)`."
     try: ck = torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e:
-        raise ValueError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); delete it to train the run from the start") from e
+        raise ValueError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); delete it (or pass resume=False) to train the run from the start") from e
     if not isinstance(ck, dict) or ck.get('version') != CHECKPOINT_VERSION:
-        raise ValueError(f"{path}: not a pamoe.continual checkpoint of version {CHECKPOINT_VERSION}")
+        raise ValueError(f"{path}: not a pamoe.continual checkpoint of version {CHECKPOINT_VERSION}; delete it (or pass resume=False) to start over")
     if cfg is not None and ck['config'] != config_json(cfg):
         raise ValueError(f"{path}: checkpoint of another config than {cfg.key}")
     return ck
