@@ -15,7 +15,7 @@ import argparse, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from pamoe.tiered import TieredStore, COPY_HEAD
+from pamoe.tiered import TieredStore
 
 def drop_cache(path):
     "fsync `path` and ask the kernel to drop its pages from the page cache."
@@ -53,10 +53,10 @@ def tier_bw(folder, size_bytes, total_bytes, repeats=3):
     TieredStore(path, n, {'w': (size_bytes // 4,)}, verify=False).close()
     disk = host = slots = 0
     for _ in range(repeats):
-        drop_cache(path)                               # raw: pread of each expert's newest slot copy, no checksum
+        drop_cache(path)                               # slots: pread of each expert's newest copy, no checksum
         s = TieredStore(path, verify=False); f, buf = s.file, np.empty(s.nbytes, np.uint8)
         t = time.perf_counter()
-        for i in range(n): os.preadv(f.f.fileno(), [buf], f._off(i, f._newest(i)[0]) + COPY_HEAD)
+        for i in range(n): os.preadv(f.fd, [buf], f._off(i, f._newest(i)[0]))
         slots = max(slots, n * s.nbytes / (time.perf_counter() - t)); s.close()
         drop_cache(path)
         s = TieredStore(path, capacity={'device': 1, 'host': n}, verify=False)
@@ -118,8 +118,8 @@ def main():
     print(f"limit  disk sequential read ({args.disk_mb} MB, 8 MB reads, page cache dropped): {dbw / 1e9:6.2f} GB/s")
     print("per expert size: the store's get() bandwidth from each tier (best of 3), as % of the limits above; for reference\n"
           "  raw: the disk's sequential read bandwidth in reads of the expert's size (contiguous file, cache dropped)\n"
-          "  slots: pread of every expert's newest slot copy in the store's file, in order (two copies per slot, so the\n"
-          "         reads skip every other block), no checksum, cache dropped; the store's disk tier as % of each")
+          "  slots: pread of every expert's newest copy in the store's file, in order (a new store: the copies lie back\n"
+          "         to back in the first copy region), no checksum, cache dropped; the store's disk tier as % of each")
     print(f"{'expert':>8} {'disk tier GB/s':>15} {'% disk':>7} {'host tier GB/s':>15} {'% copy':>7} {'device hit us':>14}"
           f" {'raw GB/s':>9} {'% raw':>6} {'slots GB/s':>11} {'% slots':>8}")
     for kb in args.sizes_kb:

@@ -627,6 +627,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore._victim': ('tiered_store.html#tieredstore._victim', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._write_disk': ('tiered_store.html#tieredstore._write_disk', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.accumulate': ('tiered_store.html#tieredstore.accumulate', 'pamoe/tiered.py'),
+                              'pamoe.tiered.TieredStore._read_disk': ('tiered_store.html#tieredstore._read_disk', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.check': ('tiered_store.html#tieredstore.check', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.close': ('tiered_store.html#tieredstore.close', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.flush': ('tiered_store.html#tieredstore.flush', 'pamoe/tiered.py'),
