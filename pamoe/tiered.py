@@ -145,6 +145,7 @@ class SlotFile:
         c_new, seq, _ = self._newest(i)
         c = 0 if c_new is None else 1 - c_new
         src = flat.detach().reshape(-1).view(torch.uint8).cpu().numpy()
+        if len(src) != self.nbytes: raise ValueError(f"{self.path}: a block is {self.nbytes} bytes, not {len(src)}")
         if _stop_after is not None: _pwrite_all(self.fd, src[:_stop_after], self._off(i, c)); return
         _pwrite_all(self.fd, src, self._off(i, c))
         crc = zlib.crc32(src)
