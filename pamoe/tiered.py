@@ -154,7 +154,7 @@ class SlotFile:
         _pwrite_all(self.fd, self.heads[h:h + _HEAD.size], HEADER_BYTES + h)
 
     def _read_crc(self, dst, off, also=None):
-        "Read `dst` (uint8 array) from `off` a chunk at a time, each chunk checksummed (and copied to `also`, a uint8 tensor) while in cache; the CRC-32 (None: file too short)."
+        "Read `dst` (uint8 array) from `off` by chunks, each checksummed (and copied to `also`) while in cache; the CRC-32, None if short."
         crc = 0
         for k in range(0, len(dst), _CHUNK):
             part = dst[k:k + _CHUNK]
