@@ -112,7 +112,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     gpu = torch.cuda.is_available()
-    print(f"device tier: {'cuda' if gpu else 'CPU pool (no GPU: host->GPU not measured here)'}; files in {args.dir}")
+    print(f"device tier: {'cuda' if gpu else 'CPU pool (no GPU: host->GPU not measured here)'}; files in {args.dir}; "
+          f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work slows the CPU-bound tiers)")
     cbw, dbw = copy_bw(), disk_bw(args.dir, args.disk_mb)
     print(f"limit  host->host copy (256 MB, torch copy_, best of 5): {cbw / 1e9:6.2f} GB/s")
     print(f"limit  disk sequential read ({args.disk_mb} MB, 8 MB reads, page cache dropped): {dbw / 1e9:6.2f} GB/s")
@@ -143,5 +144,6 @@ def main():
         (a, a0), (b, b0) = [(res[policy, pf]['stall_s'], res[policy, pf]['cold_stall_s']) for pf in (False, True)]
         print(f"  {policy}: prefetch cuts stall {a / max(b, 1e-9):.1f}x in all, {(a - a0) / max(b - b0, 1e-9):.1f}x after the "
               f"first phase (cold for both: no game seen yet to predict from)")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 if __name__ == '__main__': main()
