@@ -450,6 +450,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'pamoe.ppo.RunLog': ('ppo.html#runlog', 'pamoe/ppo.py'),
                            'pamoe.ppo.RunLog.__init__': ('ppo.html#runlog.__init__', 'pamoe/ppo.py'),
                            'pamoe.ppo.RunLog.close': ('ppo.html#runlog.close', 'pamoe/ppo.py'),
+                           'pamoe.ppo.RunLog.flush': ('ppo.html#runlog.flush', 'pamoe/ppo.py'),
                            'pamoe.ppo.RunLog.frame': ('ppo.html#runlog.frame', 'pamoe/ppo.py'),
                            'pamoe.ppo.RunLog.write': ('ppo.html#runlog.write', 'pamoe/ppo.py'),
                            'pamoe.ppo._jsonable': ('ppo.html#_jsonable', 'pamoe/ppo.py'),
