@@ -5,6 +5,7 @@
 # %% ../nbs/20_tiered_store.ipynb #d9779d87
 from __future__ import annotations
 import json, math, os, queue, struct, threading, time, zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -250,7 +251,7 @@ class TieredStore:
         self._grad, self._pending, self._inflight = {}, {}, set()
         self._st = _zero_counters()
         self.lock = threading.RLock(); self._cv = threading.Condition(self.lock)
-        self._dlock, self._demanding = threading.Lock(), 0
+        self._dlock, self._demanding, self._hold = threading.Lock(), 0, 0
         if created:
             for i in range(self.n): self._init(i, init)
         self.q = queue.Queue(queue_size)
@@ -335,6 +336,16 @@ class TieredStore:
         for g in self._pending.pop(i, []): self.optimizer.apply(e.views, g); e.dirty = True
         return e
 
+    @contextmanager
+    def _quiet(self):
+        "Hold the lock with no prefetch read in flight or starting: for work on the slots of experts in no tier."
+        with self._cv:
+            self._hold += 1
+            try:
+                while self._inflight: self._cv.wait()           # the read installs its expert (pending steps applied)
+                yield
+            finally: self._hold -= 1; self._cv.notify_all()
+
     # --- public API ---
     def get(self, ids) -> list:
         "Demand fetch `ids` to the device tier (priority over prefetches); their parameters, name -> tensor."
@@ -381,7 +392,7 @@ class TieredStore:
             try:
                 if i is None: return
                 with self._cv:
-                    while self._demanding: self._cv.wait()
+                    while self._demanding or self._hold: self._cv.wait()
                     if i in self.dev or i in self._inflight: self._st['prefetch_resident'] += 1; continue
                     if i in self.host:
                         self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
@@ -432,8 +443,8 @@ class TieredStore:
             self._grad = {}
 
     def flush(self):
-        "Apply deferred steps, write every dirty block down to the file and sync it."
-        with self.lock:
+        "Apply deferred steps, write every dirty block down to the file and sync it (after the prefetch read in flight)."
+        with self._quiet():
             for i in list(self._pending):
                 h = self.host.get(i)
                 flat = h.flat if h is not None else torch.empty(self.numel, dtype=self.dtype)
@@ -483,8 +494,9 @@ class TieredStore:
 # %% ../nbs/20_tiered_store.ipynb #236e6b1e
 def snapshot(store:TieredStore) -> dict:
     "Every expert's block, the tiers' contents, the eviction bookkeeping and the counters (after a flush)."
-    store.wait_prefetch(); store.flush()
-    with store.lock:
+    store.wait_prefetch()
+    with store._quiet():
+        store.flush()
         if store._grad: raise ValueError("gradients accumulated since the last step(): step() before a snapshot")
         blocks = torch.empty(store.n, store.numel, dtype=store.dtype)
         for i in range(store.n): store.file.read(i, blocks[i])
@@ -496,8 +508,8 @@ def restore(store:TieredStore, snap:dict):
     "Make `store` (same layout) hold `snap`: slots rewritten, tiers refilled in order, bookkeeping and counters set."
     if [[k, list(s)] for k, s in store.layout] != snap['layout']: raise ValueError(f"{store.file.path}: the snapshot has another block layout")
     store.wait_prefetch()
-    with store.lock:
-        store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear(); store._inflight.clear()
+    with store._quiet():
+        store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear()
         for i in range(store.n): store.file.write(i, snap['blocks'][i])
         store.file.flush()
         for i in snap['host']:
