@@ -428,6 +428,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'pamoe.population.compare_architectures': ( 'population.html#compare_architectures',
                                                                               'pamoe/population.py'),
                                   'pamoe.population.make_population_env': ('population.html#make_population_env', 'pamoe/population.py'),
+                                  'pamoe.population.sample_actions': ('population.html#sample_actions', 'pamoe/population.py'),
                                   'pamoe.population.save_agents': ('population.html#save_agents', 'pamoe/population.py'),
                                   'pamoe.population.train_population': ('population.html#train_population', 'pamoe/population.py'),
                                   'pamoe.population.training_iqm': ('population.html#training_iqm', 'pamoe/population.py')},
