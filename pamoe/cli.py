@@ -6,20 +6,20 @@
 __all__ = ['FIGURES_SRC', 'COMMANDS', 'add_data_commands', 'figure_notebooks', 'run_figures', 'add_figures_command',
            'add_train_command', 'add_eval_command', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #8c4eaa5c
+# %% ../nbs/99_cli.ipynb #ddb260a8
 import argparse, sys, time
 from pathlib import Path
 import pamoe
 from . import data
 
-# %% ../nbs/99_cli.ipynb #af4bec1d
+# %% ../nbs/99_cli.ipynb #7ab04cfc
 def _table(header, rows) -> str:
     "Rows of strings as aligned columns."
     rows = [tuple(map(str, r)) for r in [header, *rows]]
     w = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(n) for c, n in zip(r, w)).rstrip() for r in rows)
 
-# %% ../nbs/99_cli.ipynb #53bab85f
+# %% ../nbs/99_cli.ipynb #edecf364
 def _selected(args) -> list:
     "The data sets named on the command line, or all with `--all`; a usage error otherwise."
     if bool(args.names) == args.all: args.parser.error('name one or more data sets, or give --all')
@@ -55,7 +55,7 @@ def _data_check(args) -> int:
     if bad: print(f"{len(bad)} data set(s) missing or damaged: {', '.join(bad)}; see `pamoe data fetch --help`", file=sys.stderr)
     return 1 if bad else 0
 
-# %% ../nbs/99_cli.ipynb #f7e13eb0
+# %% ../nbs/99_cli.ipynb #0ec09221
 def add_data_commands(sub):
     "Add `pamoe data list|fetch|check`."
     p = sub.add_parser('data', help='list, download and verify the public data sets')
@@ -70,7 +70,7 @@ def add_data_commands(sub):
     fetch.add_argument('--dest', help='data root to download into (default: data/ of the checkout)')
     fetch.add_argument('--mirror', help='base URL of a copy laid out like data/')
 
-# %% ../nbs/99_cli.ipynb #35353a65
+# %% ../nbs/99_cli.ipynb #c64d69a1
 FIGURES_SRC = data.REPO/'nbs'/'figures'
 
 def figure_notebooks(src=None) -> dict:
@@ -80,7 +80,7 @@ def figure_notebooks(src=None) -> dict:
                                                  "(clone the repository and `pip install -e .` there)")
     return {p.stem: p for p in sorted(src.glob('*.ipynb')) if not p.name.startswith(('_', '.'))}
 
-# %% ../nbs/99_cli.ipynb #7b718160
+# %% ../nbs/99_cli.ipynb #f61b217e
 def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
                 only:list=None,     # names of notebooks to run (default: all)
                 out=None,           # figures folder (default: figures/ of the checkout)
@@ -109,7 +109,7 @@ def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
     if failed: raise RuntimeError(f"{len(failed)} figure notebook(s) failed: {'; '.join(failed)}")
     return done
 
-# %% ../nbs/99_cli.ipynb #76d0330f
+# %% ../nbs/99_cli.ipynb #a724cc0c
 def add_figures_command(sub):
     "Add `pamoe figures`."
     p = sub.add_parser('figures', help='run the figure notebooks (nbs/figures) with papermill')
@@ -125,7 +125,7 @@ def _figures(args) -> int:
     except (FileNotFoundError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/99_cli.ipynb #3d52d3c6
+# %% ../nbs/99_cli.ipynb #a79c246c
 def _settings(args) -> dict:
     "The config overrides given on the command line: common flags, then each `--set FIELD=VALUE`."
     out = {k: v for k, v in dict(policy=args.policy, value=args.value, trunk=args.trunk, schedule=args.schedule,
@@ -139,6 +139,8 @@ def _train(args) -> int:
     from pamoe import ppo, a3c
     make, trainer = (a3c.a3c_preset, a3c.A3C) if args.algo == 'a3c' else (ppo.preset, ppo.PPO)
     if args.seeds and (args.algo != 'ppo' or args.seed is not None): args.parser.error("--seeds trains a PPO population: not with --algo a3c or --seed")
+    if args.workers != 1 and not args.seeds: args.parser.error("--workers splits a population: give --seeds")
+    if args.workers < 1: args.parser.error(f"--workers must be at least 1, not {args.workers}")
     try:
         settings = _settings(args)
         cfgs = [make(args.preset or ('pensieve' if args.algo == 'a3c' else 'pamoe'), **settings, **({'seed': s} if args.seeds else {}))
@@ -149,7 +151,8 @@ def _train(args) -> int:
     except (ValueError, TypeError) as e: args.parser.error(str(e))
     if args.seeds:
         from pamoe.population import train_population
-        train_population(cfgs, args.out, resume=not args.fresh, progress=not args.quiet)
+        try: train_population(cfgs, args.out, resume=not args.fresh, progress=not args.quiet, workers=args.workers)
+        except ValueError as e: print(f"pamoe train: {e}", file=sys.stderr); return 1
     else: ppo.train(cfgs[0], out_dir=args.out, resume=not args.fresh, progress=not args.quiet, trainer=trainer)
     print(f"run written to {args.out}")
     return 0
@@ -176,6 +179,7 @@ def add_train_command(sub):
     p.add_argument('--schedule', help="QoE shift schedule: 'normal' or 'change'")
     p.add_argument('--seed', type=int)
     p.add_argument('--seeds', type=int, nargs='+', help='train one agent per seed as a population (pamoe.population), in one process')
+    p.add_argument('--workers', type=int, default=1, help='with --seeds: split the population between this many processes')
     p.add_argument('--steps', type=int, help='total env steps')
     p.add_argument('--set', nargs='+', metavar='FIELD=VALUE', help='any other PPOConfig field')
     p.add_argument('--out', required=True, help='run folder')
@@ -195,7 +199,7 @@ def add_eval_command(sub):
     p.add_argument('--csv', help='write the per-chunk rows here')
     p.set_defaults(func=_eval, parser=p)
 
-# %% ../nbs/99_cli.ipynb #a3f65940
+# %% ../nbs/99_cli.ipynb #fab91716
 COMMANDS = [add_data_commands, add_figures_command, add_train_command, add_eval_command]  # each adds its subcommands
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,5 +215,5 @@ def main(argv:list=None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
 
-# %% ../nbs/99_cli.ipynb #e7f3531c
+# %% ../nbs/99_cli.ipynb #822e1cc8
 if __name__ == '__main__': sys.exit(main())
