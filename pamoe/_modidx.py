@@ -93,6 +93,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'pamoe.continual._delta': ('continual.html#_delta', 'pamoe/continual.py'),
                                  'pamoe.continual._load_atari_state': ('continual.html#_load_atari_state', 'pamoe/continual.py'),
                                  'pamoe.continual._ppo_update': ('continual.html#_ppo_update', 'pamoe/continual.py'),
+                                 'pamoe.continual._rollout_misses': ('continual.html#_rollout_misses', 'pamoe/continual.py'),
                                  'pamoe.continual._wrapper': ('continual.html#_wrapper', 'pamoe/continual.py'),
                                  'pamoe.continual.build': ('continual.html#build', 'pamoe/continual.py'),
                                  'pamoe.continual.config_json': ('continual.html#config_json', 'pamoe/continual.py'),
