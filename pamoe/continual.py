@@ -263,6 +263,12 @@ def build(cfg:ContinualConfig, store_path=None):
 
 def _delta(s1, s0): return {k: s1[k] - s0[k] for k in COUNTERS}
 
+def _rollout_misses(acc:dict, s0:dict, s1:dict, undetected:bool):
+    "Add one rollout forward's device misses and stall (store counters `s0` -> `s1`) to `acc`, and to its undetected part."
+    dm, ds = s1['device_misses'] - s0['device_misses'], s1['stall_s'] - s0['stall_s']
+    acc['collect_misses'] += dm; acc['collect_stall_s'] += ds
+    if undetected: acc['undetected_misses'] += dm; acc['undetected_stall_s'] += ds
+
 def train_sequence(cfg:ContinualConfig,
                    out_dir=None,          # run folder (config.json, log.csv, routing.csv, evals.csv, expert store, last.pt, DONE)
                    progress:bool=True,
@@ -317,6 +323,7 @@ def train_sequence(cfg:ContinualConfig,
             for j in range(j0 if w == w0 else 0, cfg.iterations_per_game):
                 t0 = time.perf_counter()
                 finished, counts, det_right = [], np.zeros((L, E), np.int64), 0
+                ph = dict(collect_misses=0, collect_stall_s=0.0, undetected_misses=0, undetected_stall_s=0.0)
                 agent.eval()
                 with torch.no_grad():
                     for t in range(T):
@@ -326,7 +333,9 @@ def train_sequence(cfg:ContinualConfig,
                         if det is not None:
                             det_right += det.game == gi
                             if cfg.task_routing: task = torch.full((n,), det.game, dtype=torch.long); task_buf[t] = task
+                        s0 = store.stats() if store is not None else None
                         logits, value = agent(obs, task)
+                        if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                         for l, r in agent.routing().items():
                             counts[l] += np.bincount(r.reshape(-1).numpy(), minlength=E)
                             if det is not None: det.record_routing(gi, l, r)
@@ -346,7 +355,9 @@ def train_sequence(cfg:ContinualConfig,
                             replay.add(frames, gi)
                             rx, ry = replay.sample(cfg.det_batch)
                             with torch.enable_grad(): det.update(np.concatenate([frames, rx]), np.concatenate([np.full(n, gi), ry]))
+                    s0 = store.stats() if store is not None else None
                     _, last_value = agent(obs, task)
+                    if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                 t1 = time.perf_counter()
                 agent.train()
                 losses = _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf if det is not None and cfg.task_routing else None,
@@ -356,7 +367,7 @@ def train_sequence(cfg:ContinualConfig,
                            episodes=len(finished), ret=float(np.mean(finished)) if finished else float('nan'),
                            det_acc=det_right / T if det is not None else float('nan'),
                            collect_s=t1 - t0, update_s=time.perf_counter() - t1, **losses)
-                if store is not None: row.update(span())          # this iteration, and the window's first prefetches
+                if store is not None: row.update(span(), **ph)    # this iteration, and the window's first prefetches
                 rows.append(row)
                 routing += [dict(iteration=it, step=step, window=w, game=str(game), layer=l, expert=e, count=int(counts[l, e]))
                             for l in range(L) for e in range(E) if counts[l, e]]

@@ -13,8 +13,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'MAGIC', 'HEADER_BYTES', 'PAGE', 'COUNTERS', 'SGD', 'Adam', 'make_optimizer', 'block_layout',
-           'block_views', 'CorruptSlot', 'SlotFile', 'TieredStore', 'snapshot', 'restore']
+__all__ = ['FORMAT_VERSION', 'MAGIC', 'HEADER_BYTES', 'PAGE', 'TIMERS', 'COUNTERS', 'SGD', 'Adam', 'make_optimizer',
+           'block_layout', 'block_views', 'CorruptSlot', 'SlotFile', 'TieredStore', 'snapshot', 'restore']
 
 # %% ../nbs/20_tiered_store.ipynb #2f66a58d
 class SGD:
@@ -205,11 +205,12 @@ class _Entry:
 
 _STATS = ('device_hits', 'device_misses', 'host_hits', 'host_misses', 'disk_reads', 'disk_writes', 'prefetched',
           'prefetch_hits', 'prefetch_late', 'prefetch_wasted', 'prefetch_dropped', 'prefetch_requests', 'prefetch_resident',
-          'deferred_steps', 'evictions_device', 'evictions_host')
+          'deferred_steps', 'evictions_device', 'evictions_host', 'miss_host', 'miss_disk')
 _BYTES = ('disk_read', 'disk_write', 'host_to_device', 'device_to_host')
-COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + ('stall_s',)   # the numeric keys of `TieredStore.stats()`
+TIMERS = ('stall_s', 'stall_lock_s', 'stall_late_s', 'stall_host_s', 'stall_disk_s')   # seconds (the others count)
+COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + TIMERS   # the numeric keys of `TieredStore.stats()`
 
-def _zero_counters() -> dict: return dict.fromkeys(COUNTERS, 0) | {'stall_s': 0.0}
+def _zero_counters() -> dict: return dict.fromkeys(COUNTERS, 0) | dict.fromkeys(TIMERS, 0.0)
 
 class TieredStore:
     "Experts' parameter blocks (with optimizer state) in device, host and disk tiers; see the notes above."
@@ -294,25 +295,25 @@ class TieredStore:
         if e.dirty:
             if self.cap['host']: self._put_host(i, e.flat, True, avoid); self._st['bytes_device_to_host'] += self.nbytes
             else: self._write_disk(i, e.flat)
-    def _load(self, i, avoid=(), prefetch=False):
-        "Bring expert `i` to the device tier (apply its deferred steps); its entry."
+    def _load(self, i, avoid=()):
+        "Bring expert `i` to the device tier (apply its deferred steps); (its entry, where it came from: 'late', 'host' or 'disk')."
         while i in self._inflight: self._cv.wait()          # the prefetcher is reading it: wait, it is underway
         e = self.dev.get(i)
         if e is not None:
             self._st['prefetch_late'] += 1; e.prefetched = False
-            return e
+            return e, 'late'
         self._tick += 1
         h = self.host.get(i)
         if h is not None:
             self._st['host_hits'] += 1; self._hlast[i] = self._tick
-            return self._install(i, h.flat, avoid, prefetch)
+            return self._install(i, h.flat, avoid, False), 'host'
         self._st['host_misses'] += 1
         src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
         try: flat = self._read_disk(i, src)
         except CorruptSlot:
             if self.cap['host']: self._free.append(src)
             raise
-        return self._install(i, src, avoid, prefetch, from_disk=True, flat=flat)
+        return self._install(i, src, avoid, False, from_disk=True, flat=flat), 'disk'
 
     def _read_disk(self, i, src):
         "Read expert `i` from its slot into the host block `src` and a new device block, in one pass; the device block."
@@ -351,30 +352,33 @@ class TieredStore:
         "Demand fetch `ids` to the device tier (priority over prefetches); their parameters, name -> tensor."
         ids = [int(i) for i in ids]
         with self._dlock: self._demanding += 1
+        locked = False
         try:
-            t0 = time.perf_counter()
-            with self._cv:
-                stall = time.perf_counter() - t0               # waiting for a prefetch load in progress
-                out = []
-                for i in ids:
-                    self._check_id(i); self._tick += 1
-                    e = self.dev.get(i)
-                    if e is not None:
-                        self._st['device_hits'] += 1
-                        if e.prefetched: self._st['prefetch_hits'] += 1; e.prefetched = False
-                    else:
-                        self._st['device_misses'] += 1; t1 = time.perf_counter()
-                        e = self._load(i, avoid=ids); stall += time.perf_counter() - t1
-                    self._last[i] = self._tick; self._count[i] = self._count.get(i, 0) + 1
-                    out.append({k: e.views[k] for k in self.params})
-                self._st['stall_s'] += stall
-                with self._dlock: self._demanding -= 1
-                self._cv.notify_all()
+            locked = self._cv.acquire(blocking=False)
+            if not locked:                                      # the prefetcher is installing an expert: wait for it
+                t0 = time.perf_counter(); locked = self._cv.acquire(); self._stall('lock', time.perf_counter() - t0)
+            out = []
+            for i in ids:
+                self._check_id(i); self._tick += 1
+                e = self.dev.get(i)
+                if e is not None:
+                    self._st['device_hits'] += 1
+                    if e.prefetched: self._st['prefetch_hits'] += 1; e.prefetched = False
+                else:
+                    self._st['device_misses'] += 1; t1 = time.perf_counter()
+                    e, src = self._load(i, avoid=ids); self._stall(src, time.perf_counter() - t1)
+                    if src != 'late': self._st[f'miss_{src}'] += 1
+                self._last[i] = self._tick; self._count[i] = self._count.get(i, 0) + 1
+                out.append({k: e.views[k] for k in self.params})
             return out
-        except BaseException:
+        finally:
             with self._dlock: self._demanding -= 1
-            with self._cv: self._cv.notify_all()
-            raise
+            if not locked: self._cv.acquire()
+            self._cv.notify_all(); self._cv.release()
+
+    def _stall(self, kind, dt):
+        "Count `dt` seconds of demand waiting, of `kind` 'lock', 'late', 'host' or 'disk'."
+        self._st['stall_s'] += dt; self._st[f'stall_{kind}_s'] += dt
 
     def prefetch(self, ids):
         "Hint that `ids` will be needed soon: queued for the background loader (dropped when the queue is full)."
@@ -419,7 +423,7 @@ class TieredStore:
         "Write new values for (some of) expert `i`'s parameters (dirty; written back on eviction or flush)."
         i = int(i); self._check_id(i)
         with self.lock:
-            e = self.dev.get(i) or self._load(i)
+            e = self.dev.get(i) or self._load(i)[0]
             for k, t in params.items(): e.views[k].copy_(t)
             e.dirty = True; self._tick += 1; self._last[i] = self._tick
 
@@ -463,7 +467,7 @@ class TieredStore:
             self.file.flush()
 
     def stats(self) -> dict:
-        "Counters: hits/misses per tier, prefetch hits/wasted/dropped, bytes moved per tier, stall seconds, hit rate."
+        "Counters: hits/misses per tier, prefetch hits/wasted/dropped, bytes moved per tier, stall seconds (by cause), hit rate."
         with self.lock:
             s = dict(self._st); n = s['device_hits'] + s['device_misses']
             return s | {'device_hit_rate': s['device_hits'] / n if n else float('nan'),
