@@ -5,7 +5,7 @@ stall time with and without prefetching, expert specialisation and forgetting fo
     python benchmarks/continual.py --preset atari-fast --steps-per-game 20000 --cycles 1     # Atari (ale-py), slow
     python benchmarks/continual.py --preset atari-fast --steps-per-game 8000 --cycles 2 --set eval_episodes=2 eval_max_steps=2000
 
-Four runs of one config (the three variants, and MoE + detector with prefetching off) through `pamoe.continual.run`,
+Four runs of one config (the three variants, and MoE + detector with prefetching off: the same run without hints) through `pamoe.continual.run`,
 cached under `--root` by config hash (a second call prints without training; an interrupted one resumes from its last
 checkpoint, `--no-resume` starts it over). One torch thread. Prints, never asserts.
 """
@@ -48,7 +48,8 @@ def main():
         print(f"{name}: {time.perf_counter() - t0:.1f} s (run {c.key})")
     pd.set_option('display.width', 200); pd.set_option('display.max_columns', 20)
     print(f"\nconfig: {len(cfg.games)} games {cfg.games} x {cfg.cycles} pass(es), {cfg.steps_per_game} steps/game; "
-          f"{cfg.layers} layers x {cfg.n_experts} experts, device {cfg.capacity_device}, host {cfg.capacity_host}, {cfg.policy}")
+          f"{cfg.layers} layers x {cfg.n_experts} experts, device {cfg.capacity_device}, host {cfg.capacity_host}, {cfg.policy}; "
+          f"prefetch top {cfg.prefetch_top} cover {cfg.prefetch_cover} update {cfg.prefetch_update}")
     print("\n# hit rate per tier (whole run)")
     hr = pd.concat([continual.hit_rates(runs[n]['log']).assign(run=n) for n in runs if n != 'dense'])
     t = hr.groupby(['run', 'tier'], sort=False)[['hits', 'misses']].sum(); t['hit_rate'] = t.hits / (t.hits + t.misses)
@@ -61,6 +62,11 @@ def main():
     print(continual.prefetch_effect(runs['moe+detector']['log']).round(4).to_string())
     print("\n# stall with and without prefetching")
     print(continual.stall_compare(runs['moe+detector']['log'], runs['moe+detector, no prefetch']['log']).round(5).to_string())
+    print("\n# where the stall comes from: misses and stall (s) of the rollout, its undetected steps and the update, by cause")
+    for n in ('moe+detector', 'moe+detector, no prefetch'):
+        print(f"## {n}"); print(continual.stall_breakdown(runs[n]['log']).round(4).to_string(index=False))
+    print("\n# wall time per iteration (s, mean; the prefetcher shares the CPU with the trainer)")
+    print(pd.DataFrame({n: runs[n]['log'][['collect_s', 'update_s']].mean() for n in ('moe+detector', 'moe+detector, no prefetch')}).round(3).to_string())
     print("\n# expert specialisation: I(game; expert) per layer, bits")
     print(pd.concat([continual.specialisation(runs[n]['routing'], cfg.n_experts).assign(run=n) for n in ('moe', 'moe+detector')]).round(3).to_string())
     print("\n# forgetting (score at end of own window - final score) and final score")

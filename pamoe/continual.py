@@ -12,15 +12,15 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .ppo import gae, policy_loss, value_loss, save_checkpoint, load_checkpoint
-from .task_detector import SyntheticGames, TaskDetector, FrameReplay, Prefetcher
+from .task_detector import SyntheticGames, TaskDetector, FrameReplay, Prefetcher, likely_experts
 from .moe_agent import MoEAgent, AgentOptimizer, new_store, make_atari, ATARI_ACTIONS
 from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
 __all__ = ['VARIANTS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs', 'evaluate',
            'build', 'train_sequence', 'load_state', 'object_states', 'load_objects', 'save_run', 'load_run', 'run',
-           'hit_rates', 'prefetch_effect', 'stall_compare', 'mutual_information', 'specialisation', 'forgetting',
-           'forgetting_summary']
+           'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information', 'specialisation',
+           'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #34e27ced
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -66,9 +66,11 @@ class ContinualConfig:
     # store
     capacity_device:int=6               # experts on the device tier (of layers * n_experts)
     capacity_host:int=6                 # experts on the host tier
-    policy:str='lru'                    # eviction: 'lru', 'lfu' or 'lrp'
-    prefetch:bool=True                  # moe+detector: send the detector's prefetches
-    prefetch_top:int=2                  # experts per layer prefetched for the detected game
+    policy:str='lrp'                    # eviction: 'lru', 'lfu' or 'lrp' (lrp: a prefetch hint counts as a use; no hints: lru)
+    prefetch:bool=True                  # moe+detector: send prefetch hints (the detector's, and the update's)
+    prefetch_top:int=8                  # experts per layer prefetched for the detected game (at most, with prefetch_cover)
+    prefetch_cover:float=0.95           # > 0: per layer the fewest experts covering this share of the routing history
+    prefetch_update:bool=True           # with prefetch: before each minibatch's backward, hint the rollout's experts
     prefetch_every:int=0                # re-send the wanted experts every this many steps (0: only when they change)
     # detector
     det_every:int=2                     # detector update every this many steps
@@ -258,7 +260,8 @@ def build(cfg:ContinualConfig, store_path=None):
     opt = AgentOptimizer(agent, lr=cfg.lr, eps=cfg.eps)
     if cfg.variant == 'moe+detector':
         det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device='cpu', seed=cfg.seed)
-        pf = Prefetcher(det, store if cfg.prefetch else _NoPrefetch(), range(cfg.layers), top=cfg.prefetch_top, every=cfg.prefetch_every)
+        pf = Prefetcher(det, store if cfg.prefetch else _NoPrefetch(), range(cfg.layers), top=cfg.prefetch_top, every=cfg.prefetch_every,
+                        cover=cfg.prefetch_cover, budget=cfg.capacity_device)
     return agent, opt, store, det, pf
 
 def _delta(s1, s0): return {k: s1[k] - s0[k] for k in COUNTERS}
@@ -360,8 +363,13 @@ def train_sequence(cfg:ContinualConfig,
                     if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                 t1 = time.perf_counter()
                 agent.train()
+                ahead = None
+                if det is not None and cfg.prefetch and cfg.prefetch_update:
+                    def ahead(c):
+                        store.prefetch([l * E + e for l, e in likely_experts(c, cfg.prefetch_top, cfg.prefetch_cover, cfg.capacity_device)])
+                    ahead(counts)                                                # the first minibatch routes like the rollout
                 losses = _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf if det is not None and cfg.task_routing else None,
-                                     logp_buf, rew_buf, term_buf, val_buf, last_value)
+                                     logp_buf, rew_buf, term_buf, val_buf, last_value, ahead)
                 step += cfg.batch_size; it += 1
                 row = dict(iteration=it, step=step, window=w, game=str(game), game_index=gi,
                            episodes=len(finished), ret=float(np.mean(finished)) if finished else float('nan'),
@@ -389,7 +397,12 @@ def train_sequence(cfg:ContinualConfig,
     else: save_run(res, out)
     return res
 
-def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_buf, term_buf, val_buf, last_value) -> dict:
+def _routing_counts(agent) -> np.ndarray:
+    "(layers, experts): tokens each expert took in the agent's last forward."
+    return np.stack([np.bincount(m.last['experts'][m.last['kept']].numpy(), minlength=agent.n_experts) for m in agent.moe_layers()])
+
+def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_buf, term_buf, val_buf, last_value,
+                ahead=None) -> dict: # ahead(counts): before each backward, prefetch from the forward's routing counts
     "PPO epochs over the rollout (pamoe.ppo's GAE and losses); mean losses."
     with torch.no_grad(): adv, ret = gae(rew_buf, val_buf, term_buf, last_value, cfg.gamma, cfg.gae_lambda)
     B = cfg.batch_size
@@ -408,7 +421,8 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
             pg, vl, aux = policy_loss(logp, b_logp[idx], a, cfg.clip_coef), value_loss(value, b_ret[idx]), agent.aux_loss()
             ent = -(logp_all.exp() * logp_all).sum(-1).mean()
             loss = pg + cfg.vf_coef * vl + cfg.aux_coef * aux - cfg.ent_coef * ent
-            opt.zero_grad(); loss.backward(); opt.step(cfg.max_grad_norm)
+            if ahead is not None: ahead(_routing_counts(agent))     # the next minibatch routes much like this one: its
+            opt.zero_grad(); loss.backward(); opt.step(cfg.max_grad_norm)   # experts load during the backward
             out.append([pg.item(), vl.item(), float(aux.detach()), ent.item()])
     m = np.mean(out, 0)
     return dict(policy_loss=float(m[0]), value_loss=float(m[1]), aux_loss=float(m[2]), entropy=float(m[3]))
@@ -435,7 +449,7 @@ def object_states(agent, opt, store, det, pf, replay, envs, gen) -> dict:
     if det is not None:
         st['detector'] = dict(net=det.net.state_dict(), opt=det.opt.state_dict(), counts=torch.from_numpy(det.counts.copy()),
                               probs=None if det.probs is None else torch.from_numpy(np.array(det.probs)), game=det.game,
-                              prefetcher=dict(sent=list(pf.sent), since=pf.since, requests=pf.requests, ids_sent=pf.ids_sent))
+                              prefetcher=dict(sent=list(pf.sent), since=pf.since, requests=pf.requests, ids_sent=pf.ids_sent, game=pf.game))
         st['replay'] = dict(frames=[torch.from_numpy(replay.buf[g, :k].copy()) for g, k in enumerate(replay.n)],
                             n=torch.from_numpy(replay.n.copy()), head=torch.from_numpy(replay.head.copy()),
                             rng=replay.rng.bit_generator.state)
@@ -510,6 +524,21 @@ def stall_compare(on:pd.DataFrame, off:pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     df['ratio'] = df.stall_s.iloc[1] / df.stall_s.iloc[0] if df.stall_s.iloc[0] > 0 else float('inf')
     return df
+
+# %% ../nbs/24_continual.ipynb #df403863
+def stall_breakdown(log:pd.DataFrame) -> pd.DataFrame:
+    "A run's device misses and stall per `when` (first iteration after a switch to a new game, to a game seen before, the rest) and in all."
+    first = log.groupby('window').iteration.transform('min') == log.iteration
+    seen = log.groupby('game').window.transform('min') < log.window
+    when = np.where(~first, 'rest of window', np.where(seen, 'switch, game seen before', 'switch, new game'))
+    cols = ['device_misses', 'stall_s', 'collect_misses', 'collect_stall_s', 'undetected_misses', 'undetected_stall_s',
+            'miss_host', 'miss_disk', 'prefetch_late', 'stall_host_s', 'stall_disk_s', 'stall_late_s', 'stall_lock_s', 'prefetch_hits']
+    g = log[cols].assign(iterations=1).groupby(when).sum()
+    g = pd.concat([g.reindex(['switch, new game', 'switch, game seen before', 'rest of window']).dropna(how='all'), g.sum().to_frame('all').T])
+    g['update_misses'], g['update_stall_s'] = g.device_misses - g.collect_misses, g.stall_s - g.collect_stall_s
+    g['ms_per_miss'] = (1e3 * g.stall_s / g.device_misses).where(g.device_misses > 0)
+    g['share_of_stall'] = g.stall_s / g.loc['all', 'stall_s'] if g.loc['all', 'stall_s'] > 0 else float('nan')
+    return g.rename_axis('when').reset_index()
 
 # %% ../nbs/24_continual.ipynb #06c34b9b
 def mutual_information(counts:np.ndarray) -> float:

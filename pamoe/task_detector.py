@@ -17,7 +17,7 @@ from gymnasium.vector.utils import batch_space
 
 # %% auto #0
 __all__ = ['SYNTHETIC_ID', 'game_design', 'SyntheticGames', 'register', 'game_schedule', 'switches', 'GameCNN', 'TaskDetector',
-           'FrameReplay', 'train_online', 'accuracy', 'Prefetcher']
+           'FrameReplay', 'train_online', 'accuracy', 'likely_experts', 'Prefetcher']
 
 # %% ../nbs/22_task_detector.ipynb #e8274ab6
 def game_design(g:int) -> dict:
@@ -245,11 +245,10 @@ class TaskDetector:
         if self.decay != 1.0: c *= self.decay
         c += np.bincount(ids, minlength=len(c))
 
-    def predict_experts(self, game:int, layer:int, top:int=2) -> np.ndarray:
+    def predict_experts(self, game:int, layer:int, top:int=2,
+                        cover:float=0.0) -> np.ndarray: # > 0: only the fewest that cover this share of the uses (at most `top`)
         "The `top` experts `layer` used most while `game` ran, most used first (ties: lower id); never-used excluded."
-        c = self.counts[game, layer]
-        order = np.argsort(-c, kind='stable')[:top]
-        return order[c[order] > 0]
+        return np.array([e for _, e in likely_experts(self.counts[game, layer][None], top, cover)], np.int64)
 
 # %% ../nbs/22_task_detector.ipynb #98be065c
 class FrameReplay:
@@ -296,36 +295,60 @@ def accuracy(det:TaskDetector, frames:np.ndarray, games:np.ndarray) -> float:
     "Fraction of observations whose most probable game is right."
     return float((det.predict(frames).argmax(1) == np.asarray(games)).mean())
 
+# %% ../nbs/22_task_detector.ipynb #c8f9ace1
+def likely_experts(counts,                   # routing counts, (layers, experts)
+                   top:int=2,                # experts per layer at most
+                   cover:float=0.0,          # > 0: per layer, the fewest most-used experts covering this share of its uses
+                   budget:int|None=None      # at most this many in all (the first ones in this order)
+                  ) -> list[tuple[int, int]]:
+    "(layer, expert) pairs most used in `counts`, layer by layer, most used first (ties: lower id); never-used excluded."
+    picked = []
+    for l, c in enumerate(np.asarray(counts, np.float64)):
+        order = np.argsort(-c, kind='stable'); order = order[c[order] > 0]
+        if cover > 0 and len(order): order = order[:int(np.searchsorted(np.cumsum(c[order]) / c.sum(), cover - 1e-9)) + 1]
+        picked += [(l, int(e)) for e in order[:top]]
+    return picked[:budget]
+
 # %% ../nbs/22_task_detector.ipynb #0c03f767
 class Prefetcher:
     "Issues `store.prefetch(ids)` for the experts the detected game is expected to use."
     def __init__(self, detector:TaskDetector, store, # anything with `.prefetch(ids)`
                  layers:Sequence[int],                 # MoE layers whose experts are prefetched
-                 top:int=2,                            # experts per layer
+                 top:int=2,                            # experts per layer (at most, with `cover`)
                  every:int=0,                          # re-send the whole wanted set every this many steps (0: never)
-                 expert_id:Callable|None=None):        # (layer, experts) -> store ids
+                 expert_id:Callable|None=None,         # (layer, experts) -> store ids
+                 cover:float=0.0,                      # > 0: per layer the fewest experts covering this share of its routing
+                 budget:int|None=None):                # at most this many ids in all (the device tier's capacity)
         self.det, self.store, self.layers, self.top, self.every = detector, store, list(layers), top, every
+        self.cover, self.budget = cover, budget
         n = detector.counts.shape[-1]
         self.expert_id = expert_id or (lambda layer, e: layer * n + e)
-        self.sent, self.since, self.requests, self.ids_sent = [], 0, 0, 0
+        self.sent, self.since, self.requests, self.ids_sent, self.game = [], 0, 0, 0, None
 
     def wanted(self, game:int|None) -> list[int]:
         "Store ids of `game`'s likely experts, layer by layer, most used first."
         if game is None: return []
-        return [int(i) for l in self.layers for i in self.expert_id(l, self.det.predict_experts(game, l, self.top))]
+        pairs = likely_experts(self.det.counts[game][self.layers], self.top, self.cover, self.budget)
+        out = []
+        for j, l in enumerate(self.layers):
+            es = np.array([e for lj, e in pairs if lj == j], np.int64)
+            if len(es): out += [int(i) for i in self.expert_id(l, es)]
+        return out
 
     def step(self, frames=None, # this step's observations, fed to the detector (None: keep its answer)
              game:int|None=None  # use this game instead of the detector's answer (an oracle, for ablations)
             ) -> list[int]:
         "Observe `frames` (if given) and prefetch what is newly wanted; returns the ids sent this step."
         if frames is not None and game is None: self.det.observe(frames)
-        want = self.wanted(self.det.game if game is None else game)
+        game = self.det.game if game is None else game
+        want = self.wanted(game)
         self.since += 1
-        if self.every and self.since >= self.every: ids = want
+        if (self.every and self.since >= self.every) or game != self.game: ids = want
         else:
             old = set(self.sent)
             ids = [i for i in want if i not in old]
         if set(want) != set(self.sent): self.sent = want
+        if want: self.game = game                            # a game with no history yet is sent once it has some
         if not ids: return []
         self.store.prefetch(ids)
         self.since, self.requests, self.ids_sent = 0, self.requests + 1, self.ids_sent + len(ids)
