@@ -70,7 +70,7 @@ class ContinualConfig:
     prefetch:bool=True                  # moe+detector: send prefetch hints (the detector's, and the update's)
     prefetch_top:int=8                  # experts per layer prefetched for the detected game (at most, with prefetch_cover)
     prefetch_cover:float=0.95           # > 0: per layer the fewest experts covering this share of the routing history
-    prefetch_update:bool=True           # with prefetch: before each minibatch's backward, hint the rollout's experts
+    prefetch_update:bool=True           # with prefetch: before each PPO backward, hint the experts its forward used
     prefetch_every:int=0                # re-send the wanted experts every this many steps (0: only when they change)
     # detector
     det_every:int=2                     # detector update every this many steps
@@ -421,8 +421,8 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
             pg, vl, aux = policy_loss(logp, b_logp[idx], a, cfg.clip_coef), value_loss(value, b_ret[idx]), agent.aux_loss()
             ent = -(logp_all.exp() * logp_all).sum(-1).mean()
             loss = pg + cfg.vf_coef * vl + cfg.aux_coef * aux - cfg.ent_coef * ent
-            if ahead is not None: ahead(_routing_counts(agent))     # the next minibatch routes much like this one: its
-            opt.zero_grad(); loss.backward(); opt.step(cfg.max_grad_norm)   # experts load during the backward
+            if ahead is not None: ahead(_routing_counts(agent))     # the next minibatch routes much like this one:
+            opt.zero_grad(); loss.backward(); opt.step(cfg.max_grad_norm)   # its experts load during this backward
             out.append([pg.item(), vl.item(), float(aux.detach()), ent.item()])
     m = np.mean(out, 0)
     return dict(policy_loss=float(m[0]), value_loss=float(m[1]), aux_loss=float(m[2]), entropy=float(m[3]))
