@@ -570,6 +570,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'pamoe.task_detector.Prefetcher': ('task_detector.html#prefetcher', 'pamoe/task_detector.py'),
                                      'pamoe.task_detector.Prefetcher.__init__': ( 'task_detector.html#prefetcher.__init__',
                                                                                   'pamoe/task_detector.py'),
+                                     'pamoe.task_detector.Prefetcher.ids': ('task_detector.html#prefetcher.ids', 'pamoe/task_detector.py'),
                                      'pamoe.task_detector.Prefetcher.step': ( 'task_detector.html#prefetcher.step',
                                                                               'pamoe/task_detector.py'),
                                      'pamoe.task_detector.Prefetcher.wanted': ( 'task_detector.html#prefetcher.wanted',
