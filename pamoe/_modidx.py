@@ -673,6 +673,10 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore.step': ('tiered_store.html#tieredstore.step', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.update': ('tiered_store.html#tieredstore.update', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.wait_prefetch': ('tiered_store.html#tieredstore.wait_prefetch', 'pamoe/tiered.py'),
+                              'pamoe.tiered._Crc32': ('tiered_store.html#_crc32', 'pamoe/tiered.py'),
+                              'pamoe.tiered._Crc32.__init__': ('tiered_store.html#_crc32.__init__', 'pamoe/tiered.py'),
+                              'pamoe.tiered._Crc32.intdigest': ('tiered_store.html#_crc32.intdigest', 'pamoe/tiered.py'),
+                              'pamoe.tiered._Crc32.update': ('tiered_store.html#_crc32.update', 'pamoe/tiered.py'),
                               'pamoe.tiered._Entry': ('tiered_store.html#_entry', 'pamoe/tiered.py'),
                               'pamoe.tiered._geometry': ('tiered_store.html#_geometry', 'pamoe/tiered.py'),
                               'pamoe.tiered._head_crc': ('tiered_store.html#_head_crc', 'pamoe/tiered.py'),
@@ -682,5 +686,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.block_layout': ('tiered_store.html#block_layout', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_views': ('tiered_store.html#block_views', 'pamoe/tiered.py'),
                               'pamoe.tiered.make_optimizer': ('tiered_store.html#make_optimizer', 'pamoe/tiered.py'),
+                              'pamoe.tiered.payload_sum': ('tiered_store.html#payload_sum', 'pamoe/tiered.py'),
                               'pamoe.tiered.restore': ('tiered_store.html#restore', 'pamoe/tiered.py'),
                               'pamoe.tiered.snapshot': ('tiered_store.html#snapshot', 'pamoe/tiered.py')}}}
