@@ -17,7 +17,7 @@ import argparse, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from pamoe.tiered import TieredStore
+from pamoe.tiered import TieredStore, Adam
 
 def drop_cache(path):
     "fsync `path` and ask the kernel to drop its pages from the page cache."
@@ -47,12 +47,15 @@ def disk_bw(folder, mb, chunk=8 << 20):
     bw = n / (time.perf_counter() - t); path.unlink()
     return bw
 
-def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3'):
-    "Effective fetch bandwidth (bytes/s) of `get` from the disk tier and from the host tier (best of `repeats`), and a device hit's latency."
+def ffn_shapes(d, h): return {'w1': (d, h), 'b1': (h,), 'w2': (h, d), 'b2': (d,)}
+
+def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=None, optimizer=None):
+    """Effective fetch bandwidth (bytes/s) of `get` from the disk tier and from the host tier (best of `repeats`), and a
+    device hit's latency. Experts are one `size_bytes` tensor, or `shapes` with `optimizer`'s state (`size_bytes` their block)."""
     n = max(8, total_bytes // size_bytes)
     path = Path(folder) / f'pamoe_bench_{size_bytes}.store'
     if path.exists(): path.unlink()
-    TieredStore(path, n, {'w': (size_bytes // 4,)}, verify=False, checksum=checksum).close()
+    TieredStore(path, n, shapes or {'w': (size_bytes // 4,)}, optimizer=optimizer, verify=False, checksum=checksum).close()
     disk = host = slots = 0
     for _ in range(repeats):
         drop_cache(path)                               # slots: pread of each expert's newest copy, no checksum
@@ -132,6 +135,12 @@ def main():
         d, h, us, sl = tier_bw(args.dir, size, args.store_mb << 20, checksum=cs)
         print(f"{kb:>6}KB {cs:>8} {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / cbw:6.0f}% {us:14.1f}"
               f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%")
+    d, h = 64, 96                       # an FFN expert with Adam state: 13 tensors in a block, the layout a MoE layer stores
+    with TieredStore(Path(args.dir) / 'pamoe_bench_ffn.store', 1, ffn_shapes(d, h), optimizer=Adam(1e-3)) as s: size = s.nbytes
+    (Path(args.dir) / 'pamoe_bench_ffn.store').unlink()
+    dd, hh, us, _ = tier_bw(args.dir, size, args.store_mb << 20, shapes=ffn_shapes(d, h), optimizer=Adam(1e-3))
+    print(f"FFN expert {d}x{h} with Adam state ({size / 1e3:.0f} KB in 13 tensors): disk tier {dd / 1e9:.2f} GB/s ({100 * dd / dbw:.0f}%), "
+          f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / cbw:.0f}%), device hit {us:.1f} us")
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
           f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")
