@@ -3,8 +3,9 @@
     python benchmarks/pensieve_quality.py --minutes 60 --out runs/quality [--preset pensieve] [--set FIELD=VALUE ...]
 
 Trains in chunks of `--chunk` iterations (resuming the run folder), and after each chunk scores the latest agent
-greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints one line per chunk and writes
-`quality.csv` in the run folder. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
+greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints one line per chunk, with the share of
+scored chunks fetched at each of the 6 qualities (a policy that has stopped choosing some qualities shows it here),
+and writes `quality.csv` in the run folder. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
@@ -31,11 +32,14 @@ def main():
         run, log = ppo.train(cfg, out_dir=out, iterations=args.chunk, progress=False)
         trained += time.perf_counter() - t0
         agent = ppo.load_agent(out / 'last.pt')
-        score = evaluate.summary(evaluate.run(ppo.AgentPolicy(agent), 'pensieve-test', 'envivio', scheme='ppo'))
+        frame = evaluate.run(ppo.AgentPolicy(agent), 'pensieve-test', 'envivio', scheme='ppo')
+        score = evaluate.summary(frame)
+        shares = frame[frame.scored].quality.value_counts(normalize=True).reindex(range(6), fill_value=0.0)
         row = dict(minutes=trained / 60, global_step=int(log.global_step.iloc[-1]), qoe=float(score.qoe.iloc[0]),
-                   qoe_ci_low=float(score.qoe_ci_low.iloc[0]), qoe_ci_high=float(score.qoe_ci_high.iloc[0]))
+                   qoe_ci_low=float(score.qoe_ci_low.iloc[0]), qoe_ci_high=float(score.qoe_ci_high.iloc[0]),
+                   **{f'quality_{q}': float(v) for q, v in shares.items()})
         rows.append(row); pd.DataFrame(rows).to_csv(out / 'quality.csv', index=False)
         print(f"{row['minutes']:6.1f} min  {row['global_step']:>10,} steps  pensieve-test QoE {row['qoe']:.4f} "
-              f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]", flush=True)
+              f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]  qualities " + ' '.join(f"{v:.2f}" for v in shares), flush=True)
 
 if __name__ == '__main__': main()
