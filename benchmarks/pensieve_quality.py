@@ -5,11 +5,13 @@
 Trains in chunks of `--chunk` iterations (resuming the run folder), and after each chunk scores the latest agent
 greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints one line per chunk, with the share of
 scored chunks fetched at each of the 6 qualities (a policy that has stopped choosing some qualities shows it here),
-and writes `quality.csv` in the run folder. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
+and writes `quality.csv` in the run folder. Model selection without looking at the test set: each agent is also
+scored on the training traces (pensieve-train, same protocol: no random starts or delay noise), the best of them so
+far is kept as `best.pt`, and each line ends with the pensieve-test QoE of that selected agent. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
-import argparse, time
+import argparse, shutil, time
 from pathlib import Path
 import pandas as pd
 from pamoe import ppo, evaluate
@@ -34,12 +36,18 @@ def main():
         agent = ppo.load_agent(out / 'last.pt')
         frame = evaluate.run(ppo.AgentPolicy(agent), 'pensieve-test', 'envivio', scheme='ppo')
         score = evaluate.summary(frame)
+        train_qoe = float(evaluate.summary(evaluate.run(ppo.AgentPolicy(agent), 'pensieve-train', 'envivio', scheme='ppo')).qoe.iloc[0])
+        if not rows or train_qoe > max(r['train_qoe'] for r in rows):       # keep the agent the training traces prefer
+            shutil.copyfile(out / 'last.pt', out / 'best.pt.tmp'); os.replace(out / 'best.pt.tmp', out / 'best.pt')
+            selected = (int(log.global_step.iloc[-1]), float(score.qoe.iloc[0]))
         shares = frame[frame.scored].quality.value_counts(normalize=True).reindex(range(6), fill_value=0.0)
         row = dict(minutes=trained / 60, global_step=int(log.global_step.iloc[-1]), qoe=float(score.qoe.iloc[0]),
                    qoe_ci_low=float(score.qoe_ci_low.iloc[0]), qoe_ci_high=float(score.qoe_ci_high.iloc[0]),
-                   **{f'quality_{q}': float(v) for q, v in shares.items()})
+                   **{f'quality_{q}': float(v) for q, v in shares.items()},
+                   train_qoe=train_qoe, selected_step=selected[0], selected_qoe=selected[1])
         rows.append(row); pd.DataFrame(rows).to_csv(out / 'quality.csv', index=False)
         print(f"{row['minutes']:6.1f} min  {row['global_step']:>10,} steps  pensieve-test QoE {row['qoe']:.4f} "
-              f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]  qualities " + ' '.join(f"{v:.2f}" for v in shares), flush=True)
+              f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]  qualities " + ' '.join(f"{v:.2f}" for v in shares) +
+              f"  train {train_qoe:.4f}; selected (step {selected[0]:,}) test {selected[1]:.4f}", flush=True)
 
 if __name__ == '__main__': main()
