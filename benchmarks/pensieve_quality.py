@@ -7,7 +7,8 @@ greedily on pensieve-test under the pensieve protocol (pamoe.evaluate). Prints o
 scored chunks fetched at each of the 6 qualities (a policy that has stopped choosing some qualities shows it here),
 and writes `quality.csv` in the run folder. Model selection without looking at the test set: each agent is also
 scored on the training traces (pensieve-train, same protocol: no random starts or delay noise), the best of them so
-far is kept as `best.pt`, and each line ends with the pensieve-test QoE of that selected agent. Needs pensieve-train, pensieve-test and envivio (PAMOE_DATA or data/).
+far is kept as `best.pt`, and each line ends with the pensieve-test QoE of that selected agent. Needs pensieve-train,
+pensieve-test and envivio (PAMOE_DATA or data/).
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')

@@ -13,11 +13,11 @@ host tier's fetch is a host->host copy). Prints results; asserts nothing.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
-import argparse, tempfile, time
+import argparse, math, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from pamoe.tiered import TieredStore, Adam
+from pamoe.tiered import TieredStore, Adam, block_layout
 
 def drop_cache(path):
     "fsync `path` and ask the kernel to drop its pages from the page cache."
@@ -136,8 +136,7 @@ def main():
         print(f"{kb:>6}KB {cs:>8} {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / cbw:6.0f}% {us:14.1f}"
               f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%")
     d, h = 64, 96                       # an FFN expert with Adam state: 13 tensors in a block, the layout a MoE layer stores
-    with TieredStore(Path(args.dir) / 'pamoe_bench_ffn.store', 1, ffn_shapes(d, h), optimizer=Adam(1e-3)) as s: size = s.nbytes
-    (Path(args.dir) / 'pamoe_bench_ffn.store').unlink()
+    size = 4 * sum(math.prod(s) for _, s in block_layout(ffn_shapes(d, h), Adam(1e-3)))     # float32 block bytes
     dd, hh, us, _ = tier_bw(args.dir, size, args.store_mb << 20, shapes=ffn_shapes(d, h), optimizer=Adam(1e-3))
     print(f"FFN expert {d}x{h} with Adam state ({size / 1e3:.0f} KB in 13 tensors): disk tier {dd / 1e9:.2f} GB/s ({100 * dd / dbw:.0f}%), "
           f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / cbw:.0f}%), device hit {us:.1f} us")
