@@ -690,7 +690,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered._pread_into': ('tiered_store.html#_pread_into', 'pamoe/tiered.py'),
                               'pamoe.tiered._pwrite_all': ('tiered_store.html#_pwrite_all', 'pamoe/tiered.py'),
                               'pamoe.tiered._view_index': ('tiered_store.html#_view_index', 'pamoe/tiered.py'),
-                              'pamoe.tiered._view_spec': ('tiered_store.html#_view_spec', 'pamoe/tiered.py'),
                               'pamoe.tiered._zero_counters': ('tiered_store.html#_zero_counters', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_layout': ('tiered_store.html#block_layout', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_views': ('tiered_store.html#block_views', 'pamoe/tiered.py'),
