@@ -661,6 +661,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore._evict_device': ('tiered_store.html#tieredstore._evict_device', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._evict_host': ('tiered_store.html#tieredstore._evict_host', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._host_block': ('tiered_store.html#tieredstore._host_block', 'pamoe/tiered.py'),
+                              'pamoe.tiered.TieredStore._host_entry': ('tiered_store.html#tieredstore._host_entry', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._init': ('tiered_store.html#tieredstore._init', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._install': ('tiered_store.html#tieredstore._install', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._load': ('tiered_store.html#tieredstore._load', 'pamoe/tiered.py'),
