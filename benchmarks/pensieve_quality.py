@@ -8,7 +8,9 @@ scored chunks fetched at each of the 6 qualities (a policy that has stopped choo
 and writes `quality.csv` in the run folder. Model selection without looking at the test set: each agent is also
 scored on the training traces (pensieve-train, same protocol: no random starts or delay noise), the best of them so
 far is kept as `best.pt`, and each line ends with the pensieve-test QoE of that selected agent. Needs pensieve-train,
-pensieve-test and envivio (PAMOE_DATA or data/).
+pensieve-test and envivio (PAMOE_DATA or data/). Ends with a summary of the run (`--summary DIR` prints it for a run
+already made): the test QoE's median per 10-minute window, the share of scores >= 0.95 in the last 10 minutes, and the
+latest and the selected agent's scores.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, '1')
@@ -18,14 +20,28 @@ import pandas as pd
 from pamoe import ppo, evaluate
 from pamoe.ppo import parse_settings
 
+def summary(table:pd.DataFrame, target:float=0.95) -> str:
+    "Medians of the test QoE per 10 minutes of training, the last 10 minutes against `target`, latest and selected agents."
+    t = table.assign(window=(table.minutes // 10 * 10).astype(int))
+    med = t.groupby('window').qoe.median()
+    last = t[t.minutes > t.minutes.max() - 10].qoe
+    end = t.iloc[-1]
+    return ("test QoE median per 10 min: " + ' '.join(f"{w}-{w + 10}: {q:.3f}" for w, q in med.items()) +
+            f"\nlast 10 min: {(last >= target).mean():.0%} of {len(last)} scores >= {target}, min {last.min():.3f}, max {last.max():.3f}"
+            f"\nlatest agent ({end.minutes:.1f} min, step {int(end.global_step):,}): {end.qoe:.4f}" +
+            (f"; selected on the training traces (step {int(end.selected_step):,}): {end.selected_qoe:.4f}" if 'selected_qoe' in t else ''))
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--preset', default='pensieve')
     ap.add_argument('--minutes', type=float, default=60.0, help='training wall-clock budget')
     ap.add_argument('--chunk', type=int, default=5, help='iterations between evaluations')
-    ap.add_argument('--out', required=True)
+    ap.add_argument('--out')
+    ap.add_argument('--summary', metavar='DIR', help='print the summary of the run in DIR (its quality.csv) and exit')
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE')
     args = ap.parse_args()
+    if args.summary: print(summary(pd.read_csv(Path(args.summary) / 'quality.csv'))); return
+    if not args.out: ap.error('--out is required (or --summary DIR)')
     overrides = parse_settings(args.set)
     cfg = ppo.preset(args.preset, **overrides)
     out, rows, trained = Path(args.out), [], 0.0
@@ -50,5 +66,6 @@ def main():
         print(f"{row['minutes']:6.1f} min  {row['global_step']:>10,} steps  pensieve-test QoE {row['qoe']:.4f} "
               f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}]  qualities " + ' '.join(f"{v:.2f}" for v in shares) +
               f"  train {train_qoe:.4f}; selected (step {selected[0]:,}) test {selected[1]:.4f}", flush=True)
+    print(summary(pd.DataFrame(rows)))
 
 if __name__ == '__main__': main()
