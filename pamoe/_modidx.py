@@ -695,6 +695,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered._pwrite_all': ('tiered_store.html#_pwrite_all', 'pamoe/tiered.py'),
                               'pamoe.tiered._sole_owner': ('tiered_store.html#_sole_owner', 'pamoe/tiered.py'),
                               'pamoe.tiered._view_index': ('tiered_store.html#_view_index', 'pamoe/tiered.py'),
+                              'pamoe.tiered._view_refs': ('tiered_store.html#_view_refs', 'pamoe/tiered.py'),
                               'pamoe.tiered._zero_counters': ('tiered_store.html#_zero_counters', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_layout': ('tiered_store.html#block_layout', 'pamoe/tiered.py'),
                               'pamoe.tiered.block_views': ('tiered_store.html#block_views', 'pamoe/tiered.py'),
