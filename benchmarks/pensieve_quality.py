@@ -27,18 +27,17 @@ from pamoe import ppo, evaluate
 from pamoe.ppo import parse_settings
 
 def summary(table:pd.DataFrame, target:float=0.95) -> str:
-    "Medians of the test QoE per 10 minutes of training, the last 10 minutes against `target`, latest and selected agents."
+    """Medians of the test QoE per 10 minutes of training, the last 10 minutes against `target`, latest and selected
+    agents, and the same for the average of the agents when the run scored one (`--ema`)."""
     t = table.assign(window=(table.minutes // 10 * 10).astype(int))
-    med = t.groupby('window').qoe.median()
-    last = t[t.minutes > t.minutes.max() - 10].qoe
-    end = t.iloc[-1]
-    return ("test QoE median per 10 min: " + ' '.join(f"{w}-{w + 10}: {q:.3f}" for w, q in med.items()) +
-            f"\nlast 10 min: {(last >= target).mean():.0%} of {len(last)} scores >= {target}, min {last.min():.3f}, max {last.max():.3f}"
+    last, end = t[t.minutes > t.minutes.max() - 10], t.iloc[-1]
+    def windows(col): return ' '.join(f"{w}-{w + 10}: {q:.3f}" for w, q in t.groupby('window')[col].median().items())
+    def tail(col): return f"{(last[col] >= target).mean():.0%} of {len(last)} scores >= {target}, min {last[col].min():.3f}"
+    return (f"test QoE median per 10 min: {windows('qoe')}\nlast 10 min: {tail('qoe')}, max {last.qoe.max():.3f}"
             f"\nlatest agent ({end.minutes:.1f} min, step {int(end.global_step):,}): {end.qoe:.4f}" +
             (f"; selected on the training traces (step {int(end.selected_step):,}): {end.selected_qoe:.4f}" if 'selected_qoe' in t else '') +
-            (f"\naverage of the agents: median per 10 min: " + ' '.join(f"{w}-{w + 10}: {q:.3f}" for w, q in t.groupby('window').ema_qoe.median().items()) +
-             f"; last 10 min {(t[t.minutes > t.minutes.max() - 10].ema_qoe >= target).mean():.0%} >= {target}, min "
-             f"{t[t.minutes > t.minutes.max() - 10].ema_qoe.min():.3f}; at the end {end.ema_qoe:.4f}" if 'ema_qoe' in t else ''))
+            (f"\naverage of the agents: median per 10 min: {windows('ema_qoe')}; last 10 min: {tail('ema_qoe')}; "
+             f"at the end {end.ema_qoe:.4f}" if 'ema_qoe' in t else ''))
 
 def scores(agent) -> tuple:
     "Greedy QoE of `agent` on pensieve-test (the frame and its summary) and on pensieve-train."
