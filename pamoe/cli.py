@@ -6,20 +6,20 @@
 __all__ = ['FIGURES_SRC', 'COMMANDS', 'add_data_commands', 'figure_notebooks', 'run_figures', 'add_figures_command',
            'add_train_command', 'add_eval_command', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #ddb260a8
+# %% ../nbs/99_cli.ipynb #44953061
 import argparse, sys, time
 from pathlib import Path
 import pamoe
 from . import data
 
-# %% ../nbs/99_cli.ipynb #7ab04cfc
+# %% ../nbs/99_cli.ipynb #d7e60c7e
 def _table(header, rows) -> str:
     "Rows of strings as aligned columns."
     rows = [tuple(map(str, r)) for r in [header, *rows]]
     w = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(n) for c, n in zip(r, w)).rstrip() for r in rows)
 
-# %% ../nbs/99_cli.ipynb #edecf364
+# %% ../nbs/99_cli.ipynb #6a11112c
 def _selected(args) -> list:
     "The data sets named on the command line, or all with `--all`; a usage error otherwise."
     if bool(args.names) == args.all: args.parser.error('name one or more data sets, or give --all')
@@ -55,7 +55,7 @@ def _data_check(args) -> int:
     if bad: print(f"{len(bad)} data set(s) missing or damaged: {', '.join(bad)}; see `pamoe data fetch --help`", file=sys.stderr)
     return 1 if bad else 0
 
-# %% ../nbs/99_cli.ipynb #0ec09221
+# %% ../nbs/99_cli.ipynb #51579e3c
 def add_data_commands(sub):
     "Add `pamoe data list|fetch|check`."
     p = sub.add_parser('data', help='list, download and verify the public data sets')
@@ -70,7 +70,7 @@ def add_data_commands(sub):
     fetch.add_argument('--dest', help='data root to download into (default: data/ of the checkout)')
     fetch.add_argument('--mirror', help='base URL of a copy laid out like data/')
 
-# %% ../nbs/99_cli.ipynb #c64d69a1
+# %% ../nbs/99_cli.ipynb #d9d6578f
 FIGURES_SRC = data.REPO/'nbs'/'figures'
 
 def figure_notebooks(src=None) -> dict:
@@ -80,7 +80,7 @@ def figure_notebooks(src=None) -> dict:
                                                  "(clone the repository and `pip install -e .` there)")
     return {p.stem: p for p in sorted(src.glob('*.ipynb')) if not p.name.startswith(('_', '.'))}
 
-# %% ../nbs/99_cli.ipynb #f61b217e
+# %% ../nbs/99_cli.ipynb #9f4c80a1
 def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
                 only:list=None,     # names of notebooks to run (default: all)
                 out=None,           # figures folder (default: figures/ of the checkout)
@@ -109,7 +109,7 @@ def run_figures(preset:str='quick', # 'quick' (minutes on a laptop) or 'paper'
     if failed: raise RuntimeError(f"{len(failed)} figure notebook(s) failed: {'; '.join(failed)}")
     return done
 
-# %% ../nbs/99_cli.ipynb #a724cc0c
+# %% ../nbs/99_cli.ipynb #7e714561
 def add_figures_command(sub):
     "Add `pamoe figures`."
     p = sub.add_parser('figures', help='run the figure notebooks (nbs/figures) with papermill')
@@ -125,7 +125,7 @@ def _figures(args) -> int:
     except (FileNotFoundError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/99_cli.ipynb #a79c246c
+# %% ../nbs/99_cli.ipynb #e9c31f90
 def _settings(args) -> dict:
     "The config overrides given on the command line: common flags, then each `--set FIELD=VALUE`."
     out = {k: v for k, v in dict(policy=args.policy, value=args.value, trunk=args.trunk, schedule=args.schedule,
@@ -158,13 +158,20 @@ def _train(args) -> int:
     return 0
 
 def _eval(args) -> int:
+    import pandas as pd
     from pamoe import ppo, evaluate
     if not Path(args.checkpoint).is_file():
         print(f"pamoe eval: no checkpoint at {args.checkpoint}", file=sys.stderr); return 1
-    policy = ppo.AgentPolicy(ppo.load_agent(args.checkpoint), greedy=not args.sample, name=args.name)
-    df = evaluate.run(policy, traces=args.traces, video=args.video, qoe=args.qoe, protocol=args.protocol,
-                      episodes=args.episodes, seed=args.seed)
-    print(evaluate.summary(df).round(4).to_string(index=False))
+    agent, frames = ppo.load_agent(args.checkpoint), []
+    for seed in args.seed:
+        name = args.name or ('agent' if not args.sample else 'agent-sampled')
+        if len(args.seed) > 1: name += f' (seed {seed})'
+        frames.append(evaluate.run(ppo.AgentPolicy(agent, greedy=not args.sample, name=name), traces=args.traces,
+                                   video=args.video, qoe=args.qoe, protocol=args.protocol, episodes=args.episodes, seed=seed))
+    df = pd.concat(frames, ignore_index=True)
+    s = evaluate.summary(df)
+    print(s.round(4).to_string(index=False))
+    if len(args.seed) > 1: print(f"mean QoE over {len(args.seed)} seeds: {s.qoe.mean():.4f} (standard deviation {s.qoe.std():.4f})")
     if args.csv: df.to_csv(args.csv, index=False); print(f"per-chunk rows written to {args.csv}")
     return 0
 
@@ -193,13 +200,14 @@ def add_eval_command(sub):
     p.add_argument('--checkpoint', required=True)
     p.add_argument('--traces', default='pensieve-test'); p.add_argument('--video', default='envivio')
     p.add_argument('--qoe', default='lin'); p.add_argument('--protocol', default='pensieve', choices=['pensieve', 'pamoe'])
-    p.add_argument('--episodes', type=int, default=300); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--sample', action='store_true', help='sample actions instead of the greedy choice')
+    p.add_argument('--episodes', type=int, default=300)
+    p.add_argument('--seed', type=int, nargs='+', default=[0], help='seeds of the run; several: one row each and their mean')
+    p.add_argument('--sample', action='store_true', help="sample actions instead of the greedy choice (as Pensieve's and Pensieve-PPO's test scripts do)")
     p.add_argument('--name', default=None, help='scheme name in the output')
     p.add_argument('--csv', help='write the per-chunk rows here')
     p.set_defaults(func=_eval, parser=p)
 
-# %% ../nbs/99_cli.ipynb #fab91716
+# %% ../nbs/99_cli.ipynb #4e3581f2
 COMMANDS = [add_data_commands, add_figures_command, add_train_command, add_eval_command]  # each adds its subcommands
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,5 +223,5 @@ def main(argv:list=None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
 
-# %% ../nbs/99_cli.ipynb #822e1cc8
+# %% ../nbs/99_cli.ipynb #be622ba8
 if __name__ == '__main__': sys.exit(main())
