@@ -20,11 +20,11 @@ from .plasticity import Plasticity, PlasticityConfig, diagnose
 from .numpy_engine import ENGINES, engine_for
 
 # %% auto #0
-__all__ = ['ENT_SCHEDULES', 'PENSIEVE_PPO_ENTROPY', 'PRESETS', 'PPOConfig', 'preset', 'parse_settings', 'run_traces', 'make_env',
-           'gae_scalar', 'gae', 'policy_loss', 'ratio_stats', 'value_loss', 'entropy_coef', 'adapt_entropy',
-           'env_state', 'load_env_state', 'build_run_agent', 'make_optimizer', 'set_lr', 'selection_rates',
-           'rollout_stats', 'record_step', 'PPO', 'config_json', 'save_checkpoint', 'load_checkpoint', 'load_agent',
-           'resume_table', 'RunLog', 'train', 'AgentPolicy']
+__all__ = ['ENT_SCHEDULES', 'PENSIEVE_PPO_ENTROPY', 'PENSIEVE_ENTROPY', 'PRESETS', 'PPOConfig', 'preset', 'parse_settings',
+           'run_traces', 'make_env', 'gae_scalar', 'gae', 'policy_loss', 'ratio_stats', 'value_loss', 'entropy_coef',
+           'adapt_entropy', 'env_state', 'load_env_state', 'build_run_agent', 'make_optimizer', 'set_lr',
+           'selection_rates', 'rollout_stats', 'record_step', 'PPO', 'config_json', 'save_checkpoint',
+           'load_checkpoint', 'load_agent', 'resume_table', 'RunLog', 'train', 'AgentPolicy']
 
 # %% ../nbs/09_ppo.ipynb #836322f3
 @dataclass
@@ -127,12 +127,13 @@ ENT_SCHEDULES = ('constant', 'linear', 'step', 'adaptive')
 
 # %% ../nbs/09_ppo.ipynb #fda14824
 PENSIEVE_PPO_ENTROPY = tuple((u, w / 6) for u, w in ((0, 5.0), (20_000, 1.0), (50_000, 0.7), (70_000, 0.5), (90_000, 0.3), (120_000, 0.1)))
+PENSIEVE_ENTROPY = PENSIEVE_PPO_ENTROPY + ((150_000, 0.01 / 6),)     # one step lower, for normalised advantages
 PRESETS = {
     'pamoe': {},
     'pensieve': dict(total_steps=100_000_000, num_envs=20, num_steps=300, trace_scale=1.0, trace_split=None,
                      first_quality=1, qoe='lin', schedule=None, trunk='pensieve', router='noisy', update_epochs=5,
                      num_minibatches=47, gae_lambda=1.0, norm_adv=True, vf_coef=1.0, critic_lr_scale=10.0, dual_clip=3.0,
-                     ent_schedule='step', ent_steps=PENSIEVE_PPO_ENTROPY, lr=1e-4, betas=(0.9, 0.999), eps=1e-8,
+                     ent_schedule='step', ent_steps=PENSIEVE_ENTROPY, lr=1e-4, betas=(0.9, 0.999), eps=1e-8,
                      weight_decay=0.0, save_every=20),
 }
 

@@ -31,9 +31,24 @@ def to_nb(src, dst):
             kind, tags, buf = (m.group(1) or 'code'), (json.loads(m.group(2)) if m.group(2) else None), []
         else: buf.append(line)
     flush()
+    keep_ids(cells, dst)
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}
     nbformat.write(nb, dst)
+
+def keep_ids(cells, dst):
+    "Give `cells` the ids of the notebook being replaced (same source first, then same position), so diffs stay small."
+    if not Path(dst).exists(): return
+    old = nbformat.read(dst, as_version=4).cells
+    by_source, used = {}, set()
+    for c in old: by_source.setdefault((c.cell_type, c.source), []).append(c.id)
+    rest = []
+    for i, c in enumerate(cells):
+        ids = [x for x in by_source.get((c.cell_type, c.source), []) if x not in used]
+        if ids: c.id = ids[0]; used.add(ids[0])
+        else: rest.append(i)
+    for i in rest:
+        if i < len(old) and old[i].id not in used and old[i].cell_type == cells[i].cell_type: cells[i].id = old[i].id; used.add(old[i].id)
 
 def to_py(src, dst):
     nb, out = nbformat.read(src, as_version=4), []
