@@ -2,7 +2,8 @@
 
     python benchmarks/pensieve_quality.py --minutes 60 --out runs/quality [--preset pensieve] [--set FIELD=VALUE ...]
 
-Trains in chunks of `--chunk` iterations (resuming the run folder), and after each chunk scores the latest agent on
+Trains in chunks of `--chunk` iterations (resuming the run folder: a folder with a `quality.csv` continues, counting
+the minutes it has trained against `--minutes`), and after each chunk scores the latest agent on
 pensieve-test under the pensieve protocol (pamoe.evaluate) twice: greedily (the most likely quality) and sampled
 (a quality drawn from the policy, which is how Pensieve's `rl_test.py` and Pensieve-PPO's `test.py` choose, so their
 published 0.925 and 0.986 are sampled scores). Prints one line per chunk, with the share of scored chunks fetched at
@@ -86,6 +87,15 @@ def main():
     cfg = ppo.preset(args.preset, **overrides)
     if args.ema is not None and not 0 < args.ema < 1: ap.error(f'--ema must lie in (0, 1), not {args.ema}')
     out, rows, trained, ema, best = Path(args.out), [], 0.0, None, {}
+    if (out / 'quality.csv').exists() and (out / 'last.pt').exists():   # continue the run: its budget, scores and selections
+        rows = pd.read_csv(out / 'quality.csv').to_dict('records')
+        trained, last = rows[-1]['minutes'] * 60, rows[-1]
+        for p in MODES.values():
+            if p + 'selected_step' not in last: continue
+            picked = next(r for r in rows if r['global_step'] == last[p + 'selected_step'])
+            best |= {p + 'train_qoe': picked[p + 'train_qoe'], p + 'selected_step': int(last[p + 'selected_step']), p + 'selected_qoe': last[p + 'selected_qoe']}
+        if args.ema is not None and (out / 'ema.pt').exists(): ema = ppo.load_checkpoint(out / 'ema.pt')['model']
+        print(f"continuing {out}: {len(rows)} scores, {trained / 60:.1f} min trained")
     print(f"preset {args.preset}: {cfg.num_envs} sessions x {cfg.num_steps} steps per iteration; budget {args.minutes} min")
     while trained < args.minutes * 60:
         t0 = time.perf_counter()
