@@ -25,7 +25,6 @@ for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.en
 import argparse, shutil, time
 from pathlib import Path
 import pandas as pd
-import torch
 from pamoe import ppo, evaluate
 from pamoe.ppo import parse_settings
 
@@ -112,8 +111,7 @@ def main():
             ema = average_into(ema, agent.state_dict(), args.ema)
             agent.load_state_dict(ema); e = scores(agent)
             row |= dict(ema_qoe=e['qoe'], ema_train_qoe=e['train_qoe'], ema_sampled_qoe=e['sampled_qoe'])
-            ck = ppo.load_checkpoint(out / 'last.pt'); ck['model'] = ema
-            torch.save(ck, out / 'ema.pt.tmp'); os.replace(out / 'ema.pt.tmp', out / 'ema.pt')
+            ppo.save_checkpoint(ppo.load_checkpoint(out / 'last.pt') | dict(model=ema), out / 'ema.pt')
         rows.append(row); pd.DataFrame(rows).to_csv(out / 'quality.csv', index=False)
         print(f"{row['minutes']:6.1f} min  {row['global_step']:>10,} steps  pensieve-test QoE greedy {row['qoe']:.4f} "
               f"[{row['qoe_ci_low']:.3f}, {row['qoe_ci_high']:.3f}] sampled {row['sampled_qoe']:.4f}  qualities " +

@@ -163,9 +163,9 @@ def _eval(args) -> int:
     if not Path(args.checkpoint).is_file():
         print(f"pamoe eval: no checkpoint at {args.checkpoint}", file=sys.stderr); return 1
     agent, frames = ppo.load_agent(args.checkpoint), []
+    base = args.name or ('agent-sampled' if args.sample else 'agent')
     for seed in args.seed:
-        name = args.name or ('agent' if not args.sample else 'agent-sampled')
-        if len(args.seed) > 1: name += f' (seed {seed})'
+        name = f'{base} (seed {seed})' if len(args.seed) > 1 else base
         frames.append(evaluate.run(ppo.AgentPolicy(agent, greedy=not args.sample, name=name), traces=args.traces,
                                    video=args.video, qoe=args.qoe, protocol=args.protocol, episodes=args.episodes, seed=seed))
     df = pd.concat(frames, ignore_index=True)
