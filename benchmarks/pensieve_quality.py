@@ -85,14 +85,10 @@ def main():
     overrides = parse_settings(args.set)
     cfg = ppo.preset(args.preset, **overrides)
     if args.ema is not None and not 0 < args.ema < 1: ap.error(f'--ema must lie in (0, 1), not {args.ema}')
-    out, rows, trained, ema, best = Path(args.out), [], 0.0, None, {}
+    out, rows, trained, ema = Path(args.out), [], 0.0, None
     if (out / 'quality.csv').exists() and (out / 'last.pt').exists():   # continue the run: its budget, scores and selections
         rows = pd.read_csv(out / 'quality.csv').to_dict('records')
-        trained, last = rows[-1]['minutes'] * 60, rows[-1]
-        for p in MODES.values():
-            if p + 'selected_step' not in last: continue
-            picked = next(r for r in rows if r['global_step'] == last[p + 'selected_step'])
-            best |= {p + 'train_qoe': picked[p + 'train_qoe'], p + 'selected_step': int(last[p + 'selected_step']), p + 'selected_qoe': last[p + 'selected_qoe']}
+        trained = rows[-1]['minutes'] * 60
         if args.ema is not None and (out / 'ema.pt').exists(): ema = ppo.load_checkpoint(out / 'ema.pt')['model']
         print(f"continuing {out}: {len(rows)} scores, {trained / 60:.1f} min trained")
     print(f"preset {args.preset}: {cfg.num_envs} sessions x {cfg.num_steps} steps per iteration; budget {args.minutes} min")
@@ -103,10 +99,11 @@ def main():
         agent = ppo.load_agent(out / 'last.pt')
         row = dict(minutes=trained / 60, global_step=int(log.global_step.iloc[-1])) | scores(agent)
         for mode, p in MODES.items():                  # keep the agent the training traces prefer, per mode
-            if p + 'selected_qoe' not in best or row[p + 'train_qoe'] > best[p + 'train_qoe']:
+            before = pd.Series([r.get(p + 'train_qoe') for r in rows], dtype=float).max()   # NaN: none scored this way yet
+            if pd.isna(before) or row[p + 'train_qoe'] > before:
                 replace_file(out / 'last.pt', out / ('best.pt' if mode == 'greedy' else 'best_sampled.pt'))
-                best |= {p + 'train_qoe': row[p + 'train_qoe'], p + 'selected_step': row['global_step'], p + 'selected_qoe': row[p + 'qoe']}
-            row |= {k: best[k] for k in (p + 'selected_step', p + 'selected_qoe')}
+                row |= {p + 'selected_step': row['global_step'], p + 'selected_qoe': row[p + 'qoe']}
+            else: row |= {k: rows[-1][k] for k in (p + 'selected_step', p + 'selected_qoe')}
         if args.ema is not None:
             ema = average_into(ema, agent.state_dict(), args.ema)
             agent.load_state_dict(ema); e = scores(agent)
