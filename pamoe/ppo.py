@@ -132,7 +132,7 @@ PRESETS = {
     'pamoe': {},
     'pensieve': dict(total_steps=100_000_000, num_envs=20, num_steps=300, trace_scale=1.0, trace_split=None,
                      first_quality=1, qoe='lin', schedule=None, trunk='pensieve', router='noisy', update_epochs=5,
-                     num_minibatches=47, gae_lambda=1.0, norm_adv=True, vf_coef=1.0, critic_lr_scale=10.0, dual_clip=3.0,
+                     num_minibatches=47, gae_lambda=0.95, norm_adv=True, vf_coef=1.0, critic_lr_scale=10.0, dual_clip=3.0,
                      ent_schedule='step', ent_steps=PENSIEVE_ENTROPY, lr=1e-4, betas=(0.9, 0.999), eps=1e-8,
                      weight_decay=0.0, save_every=20),
 }
