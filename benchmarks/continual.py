@@ -7,16 +7,26 @@ stall time with and without prefetching, expert specialisation and forgetting fo
 
 Four runs of one config (the three variants, and MoE + detector with prefetching off: the same run without hints) through `pamoe.continual.run`,
 cached under `--root` by config hash (a second call prints without training; an interrupted one resumes from its last
-checkpoint, `--no-resume` starts it over). One torch thread. Prints, never asserts.
+checkpoint, `--no-resume` starts it over). One torch thread per run; `--parallel` trains the four runs at once in
+separate processes (on a machine with the cores for it), then prints as usual. `--set device=cuda` runs the agents,
+detectors and the stores' device tiers on the GPU. Prints, never asserts.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
 import argparse, tempfile, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
 from dataclasses import asdict
 import pandas as pd
 import torch
 from pamoe import continual
 from pamoe.ppo import parse_settings
+
+def _train(c, root, resume):
+    "One run in a worker process (one torch thread); its wall time."
+    torch.set_num_threads(1); t0 = time.perf_counter()
+    continual.run(c, root, progress=False, resume=resume)
+    return time.perf_counter() - t0
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -31,6 +41,7 @@ def main():
     ap.add_argument('--root', default=os.path.join(tempfile.gettempdir(), 'pamoe-continual-runs'), help='run cache')
     ap.add_argument('--no-resume', action='store_true', help='start interrupted runs over instead of resuming them')
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='any other ContinualConfig field (JSON values)')
+    ap.add_argument('--parallel', action='store_true', help='train the four runs at once, one process each')
     a = ap.parse_args()
     torch.set_num_threads(1)
     over = dict(steps_per_game=a.steps_per_game, cycles=a.cycles, seed=a.seed)
@@ -39,10 +50,14 @@ def main():
         if getattr(a, k) is not None: over[k] = getattr(a, k)
     over.update(parse_settings(a.set))
     cfg = continual.preset(a.preset, **over)
-    runs = {}
-    for name, o in {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+detector': dict(variant='moe+detector'),
-                    'moe+detector, no prefetch': dict(variant='moe+detector', prefetch=False)}.items():
-        c = continual.ContinualConfig(**{**asdict(cfg), **o})
+    runs, configs = {}, {name: continual.ContinualConfig(**{**asdict(cfg), **o}) for name, o in {
+        'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+detector': dict(variant='moe+detector'),
+        'moe+detector, no prefetch': dict(variant='moe+detector', prefetch=False)}.items()}
+    if a.parallel:                      # train in worker processes; the loop below then loads the finished runs
+        with ProcessPoolExecutor(len(configs), mp_context=mp.get_context('spawn')) as ex:
+            jobs = {name: ex.submit(_train, c, a.root, not a.no_resume) for name, c in configs.items()}
+            for name, j in jobs.items(): print(f"{name}: trained in {j.result():.1f} s (in parallel)", flush=True)
+    for name, c in configs.items():
         t0 = time.perf_counter()
         runs[name] = continual.run(c, a.root, progress=True, resume=not a.no_resume)
         print(f"{name}: {time.perf_counter() - t0:.1f} s (run {c.key})")

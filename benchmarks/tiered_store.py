@@ -8,8 +8,10 @@ a `--disk-mb` file read in 8 MB chunks after fsync + posix_fadvise(POSIX_FADV_DO
 from the page cache, so the reads come from the device (where the kernel honours the advice; a VM's host may still
 cache it). The store's fetches are measured the same way: its file is fsynced and dropped before the disk-tier pass,
 once per payload checksum (format 3's XXH3, and CRC-32 as format 2 stores had).
-host->GPU is not measured here when there is no GPU (the device tier is then a capped pool of CPU tensors, and the
-host tier's fetch is a host->host copy). Prints results; asserts nothing.
+With a GPU the device tier lives there, the host tier is pinned, and the limit for the host tier's fetch is the
+host->GPU copy bandwidth of a pinned 256 MB buffer (torch copy_, synchronised, best of 5); without one the device tier
+is a capped pool of CPU tensors and the host tier's fetch is a host->host copy, measured against that copy. Prints
+results; asserts nothing.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
@@ -31,6 +33,17 @@ def copy_bw(nbytes=256 << 20, repeats=5):
     b.copy_(a); best = 0
     for _ in range(repeats):
         t = time.perf_counter(); b.copy_(a); best = max(best, nbytes / (time.perf_counter() - t))
+    return best
+
+def h2d_bw(nbytes=256 << 20, repeats=5, copies=1):
+    """Pinned host->GPU copy bandwidth (bytes/s), best of `repeats` timings of `copies` copies of one `nbytes` buffer,
+    each copy synchronised (as the store's fetch is): with small buffers, the rate a copy's fixed cost allows."""
+    a, b = torch.ones(nbytes // 4, pin_memory=True), torch.empty(nbytes // 4, device='cuda')
+    b.copy_(a); torch.cuda.synchronize(); best = 0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(copies): b.copy_(a); torch.cuda.synchronize()
+        best = max(best, copies * nbytes / (time.perf_counter() - t))
     return best
 
 def disk_bw(folder, mb, chunk=8 << 20):
@@ -118,28 +131,34 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     gpu = torch.cuda.is_available()
-    print(f"device tier: {'cuda' if gpu else 'CPU pool (no GPU: host->GPU not measured here)'}; files in {args.dir}; "
+    print(f"device tier: {torch.cuda.get_device_name() if gpu else 'CPU pool (no GPU: host->GPU not measured here)'}; files in {args.dir}; "
           f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work slows the CPU-bound tiers)")
     cbw, dbw = copy_bw(), disk_bw(args.dir, args.disk_mb)
     print(f"limit  host->host copy (256 MB, torch copy_, best of 5): {cbw / 1e9:6.2f} GB/s")
+    lim, lim_name = (h2d_bw(), 'h2d') if gpu else (cbw, 'copy')    # the host tier's fetch is a copy to the device tier
+    if gpu: print(f"limit  host->GPU copy (256 MB pinned, torch copy_, synchronised, best of 5): {lim / 1e9:6.2f} GB/s")
     print(f"limit  disk sequential read ({args.disk_mb} MB, 8 MB reads, page cache dropped): {dbw / 1e9:6.2f} GB/s")
     print("per expert size: the store's get() bandwidth from each tier (best of 3), as % of the limits above; for reference\n"
           "  raw: the disk's sequential read bandwidth in reads of the expert's size (contiguous file, cache dropped)\n"
           "  slots: pread of every expert's newest copy in the store's file, in order (a new store: the copies lie back\n"
-          "         to back in the first copy region), no checksum, cache dropped; the store's disk tier as % of each")
-    print(f"{'expert':>8} {'checksum':>8} {'disk tier GB/s':>15} {'% disk':>7} {'host tier GB/s':>15} {'% copy':>7} {'device hit us':>14}"
-          f" {'raw GB/s':>9} {'% raw':>6} {'slots GB/s':>11} {'% slots':>8}")
+          "         to back in the first copy region), no checksum, cache dropped; the store's disk tier as % of each" +
+          ("\n  h2d raw: 200 synchronised pinned host->GPU copies of the expert's size; the store's host tier as % of it" if gpu else ""))
+    print(f"{'expert':>8} {'checksum':>8} {'disk tier GB/s':>15} {'% disk':>7} {'host tier GB/s':>15} {'% ' + lim_name:>7} {'device hit us':>14}"
+          f" {'raw GB/s':>9} {'% raw':>6} {'slots GB/s':>11} {'% slots':>8}" + (f" {'h2d raw GB/s':>13} {'% h2d raw':>10}" if gpu else ""))
     for kb, cs in [(kb, cs) for kb in args.sizes_kb for cs in args.checksums]:
         size = kb * 1000 // 4 * 4
         if cs == args.checksums[0]: raw = disk_bw(args.dir, min(args.disk_mb, args.store_mb), chunk=size)
         d, h, us, sl = tier_bw(args.dir, size, args.store_mb << 20, checksum=cs)
-        print(f"{kb:>6}KB {cs:>8} {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / cbw:6.0f}% {us:14.1f}"
-              f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%")
+        if gpu and cs == args.checksums[0]: hraw = h2d_bw(size, copies=200)
+        print(f"{kb:>6}KB {cs:>8} {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / lim:6.0f}% {us:14.1f}"
+              f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%" +
+              (f" {hraw / 1e9:13.2f} {100 * h / hraw:9.0f}%" if gpu else ""))
     d, h = 64, 96                       # an FFN expert with Adam state: 13 tensors in a block, the layout a MoE layer stores
     size = 4 * sum(math.prod(s) for _, s in block_layout(ffn_shapes(d, h), Adam(1e-3)))     # float32 block bytes
     dd, hh, us, _ = tier_bw(args.dir, size, args.store_mb << 20, shapes=ffn_shapes(d, h), optimizer=Adam(1e-3))
     print(f"FFN expert {d}x{h} with Adam state ({size / 1e3:.0f} KB in 13 tensors): disk tier {dd / 1e9:.2f} GB/s ({100 * dd / dbw:.0f}%), "
-          f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / cbw:.0f}%), device hit {us:.1f} us")
+          f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / lim:.0f}% of {lim_name}" +
+          (f", {100 * hh / h2d_bw(size, copies=200):.0f}% of h2d raw" if gpu else "") + f"), device hit {us:.1f} us")
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
           f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")

@@ -84,6 +84,7 @@ class ContinualConfig:
     eval_greedy:bool=False              # evaluate with argmax actions (default: sampled, seeded)
     eval_all:bool=True                  # after each window evaluate every game seen (else: the window's game, and all at the end)
     checkpoint_every:int=50             # checkpoint every this many iterations too (0: only at the end of each window)
+    device:str='cpu'                    # agent, detector and the store's device tier: 'cpu', 'cuda' or 'auto' (cuda if there is one)
 
     def __post_init__(self):
         self.games, self.channels = tuple(self.games), tuple(self.channels)
@@ -99,6 +100,13 @@ class ContinualConfig:
         if self.policy not in ('lru', 'lfu', 'lrp'): raise ValueError(f"policy must be 'lru', 'lfu' or 'lrp', not {self.policy!r}")
         if self.update_order not in ('random', 'task'): raise ValueError(f"update_order must be 'random' or 'task', not {self.update_order!r}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
+        if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
+
+    @property
+    def torch_device(self) -> torch.device:
+        "The device the run computes on ('auto': cuda when there is one)."
+        if self.device == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda', but torch sees no GPU")
+        return torch.device('cuda' if self.device == 'cuda' or (self.device == 'auto' and torch.cuda.is_available()) else 'cpu')
 
     @property
     def batch_size(self) -> int: return self.num_envs * self.num_steps
@@ -230,7 +238,7 @@ def evaluate(agent:MoEAgent, cfg:ContinualConfig, game:int, # index into cfg.gam
         task = None
         if detector is not None and cfg.task_routing:
             task = torch.full((n,), detector.observe(obs[:, -cfg.stack:]), dtype=torch.long)
-        logits, _ = agent(torch.as_tensor(obs), task)
+        logits = agent(obs, task)[0].cpu()
         a = logits.argmax(-1) if cfg.eval_greedy else torch.multinomial(logits.softmax(-1), 1, generator=gen).squeeze(1)
         obs, r, term, trunc, _ = envs.env.step(a.numpy())
         ret += r
@@ -253,15 +261,15 @@ def build(cfg:ContinualConfig, store_path=None):
     if cfg.stored:
         store = new_store(store_path, cfg.d, cfg.expert_hidden, cfg.layers, cfg.n_experts,
                           {'device': cfg.capacity_device, 'host': cfg.capacity_host}, cfg.policy,
-                          lr=cfg.lr, eps=cfg.eps, seed=cfg.seed, device='cpu')
+                          lr=cfg.lr, eps=cfg.eps, seed=cfg.seed, device=cfg.torch_device)
     det = pf = None
     n_tasks = len(cfg.games) if cfg.variant == 'moe+detector' and cfg.task_routing else 0
     agent = MoEAgent(cfg.actions, cfg.d, cfg.heads, cfg.layers, cfg.n_experts, cfg.expert_hidden, cfg.k, cfg.context,
                      cfg.stack, cfg.capacity_factor, 'dense' if cfg.variant == 'dense' else 'moe', store, n_tasks,
-                     cfg.task_prior, cfg.channels)
+                     cfg.task_prior, cfg.channels).to(cfg.torch_device)
     opt = AgentOptimizer(agent, lr=cfg.lr, eps=cfg.eps)
     if cfg.variant == 'moe+detector':
-        det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device='cpu', seed=cfg.seed)
+        det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device=cfg.torch_device, seed=cfg.seed)
         pf = Prefetcher(det, store if cfg.prefetch else _NoPrefetch(), range(cfg.layers), top=cfg.prefetch_top, every=cfg.prefetch_every,
                         cover=cfg.prefetch_cover, budget=cfg.capacity_device)
     return agent, opt, store, det, pf
@@ -341,9 +349,9 @@ def train_sequence(cfg:ContinualConfig,
                             det_right += det.game == gi
                             if cfg.task_routing: task = torch.full((n,), det.game, dtype=torch.long); task_buf[t] = task
                         s0 = store.stats() if store is not None else None
-                        logits, value = agent(obs, task)
+                        logits, value = (x.cpu() for x in agent(obs, task))      # the buffers, sampling and envs are on the CPU
                         if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
-                        for l, r in agent.routing().items():
+                        for l, r in ((l, r.cpu()) for l, r in agent.routing().items()):
                             counts[l] += np.bincount(r.reshape(-1).numpy(), minlength=E)
                             if route_buf is not None: route_buf[t, :, l] = r.reshape(n, -1)
                             if det is not None: det.record_routing(gi, l, r)
@@ -364,7 +372,7 @@ def train_sequence(cfg:ContinualConfig,
                             rx, ry = replay.sample(cfg.det_batch)
                             with torch.enable_grad(): det.update(np.concatenate([frames, rx]), np.concatenate([np.full(n, gi), ry]))
                     s0 = store.stats() if store is not None else None
-                    _, last_value = agent(obs, task)
+                    last_value = agent(obs, task)[1].cpu()
                     if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                 t1 = time.perf_counter()
                 agent.train()
@@ -427,7 +435,7 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
     with torch.no_grad(): adv, ret = gae(rew_buf, val_buf, term_buf, last_value, cfg.gamma, cfg.gae_lambda)
     B = cfg.batch_size
     b_obs = obs_buf.reshape((B,) + tuple(obs_buf.shape[2:]))
-    b_act, b_logp, b_adv, b_ret = (x.reshape(-1) for x in (act_buf, logp_buf, adv, ret))
+    b_act, b_logp, b_adv, b_ret = (x.reshape(-1).to(agent.device) for x in (act_buf, logp_buf, adv, ret))   # the agent moves obs
     b_task = task_buf.reshape(-1) if task_buf is not None else None
     route = route_buf.reshape((B,) + tuple(route_buf.shape[2:])) if route_buf is not None else None
     batches, out = minibatches(cfg, gen, b_task), []

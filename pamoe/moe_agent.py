@@ -23,6 +23,8 @@ class StoreView:
     def __init__(self, store:TieredStore, offset:int, n:int):
         if offset < 0 or offset + n > store.n: raise ValueError(f"experts {offset}..{offset + n - 1} do not fit a store of {store.n}")
         self.store, self.offset, self.n = store, offset, n
+    @property
+    def device(self) -> torch.device: return self.store.device
     def get(self, ids) -> list: return self.store.get([self.offset + int(i) for i in ids])
     def prefetch(self, ids): self.store.prefetch([self.offset + int(i) for i in ids])
     def accumulate(self, i:int, grads:dict): self.store.accumulate(self.offset + int(i), grads)
@@ -112,6 +114,10 @@ class MoEAgent(nn.Module):
         with torch.no_grad(): self.policy.weight.mul_(0.01); self.policy.bias.zero_()
         self.register_buffer('mask', torch.triu(torch.ones(context, context, dtype=torch.bool), 1), persistent=False)
         self._balance = []
+        if store is not None: self.to(store.device)       # compute where the store's device tier keeps the experts
+
+    @property
+    def device(self) -> torch.device: return self.pos.device
 
     @property
     def frames(self) -> int:
@@ -132,9 +138,9 @@ class MoEAgent(nn.Module):
     def forward(self, obs:Tensor, task:Tensor|None=None) -> tuple[Tensor, Tensor]:
         "Observations (and task ids, for task-aware routers) -> (logits (B, n_actions), value (B,))."
         if self.n_tasks:
-            t = None if task is None else torch.as_tensor(task, dtype=torch.long).reshape(-1)
+            t = None if task is None else torch.as_tensor(task, dtype=torch.long, device=self.device).reshape(-1)
             for m in self.moe_layers(): m.router.task = t
-        x = self.embed(torch.as_tensor(obs)) + self.pos
+        x = self.embed(torch.as_tensor(obs, device=self.device)) + self.pos      # numpy or tensors from anywhere
         self._balance = []
         for b in self.blocks:
             x, bal = b(x, self.mask)
@@ -144,7 +150,7 @@ class MoEAgent(nn.Module):
 
     def aux_loss(self) -> Tensor:
         "Mean load-balancing loss of the MoE layers in the last forward (0 for the dense agent)."
-        if self.ffn_kind == 'dense' or not self._balance: return torch.zeros(())
+        if self.ffn_kind == 'dense' or not self._balance: return self.pos.new_zeros(())
         return torch.stack(self._balance).mean()
 
     def routing(self) -> dict:

@@ -51,8 +51,14 @@ class MoEFeedForward(nn.Module):
             self.w1 = nn.Parameter(torch.randn(n_experts, d, h) / math.sqrt(d)); self.b1 = nn.Parameter(torch.zeros(n_experts, h))
             self.w2 = nn.Parameter(torch.randn(n_experts, h, d) / math.sqrt(h)); self.b2 = nn.Parameter(torch.zeros(n_experts, d))
         elif store.n != n_experts: raise ValueError(f"the store holds {store.n} experts, not {n_experts}")
+        else: self.router.to(store.device)               # the layer computes where the store puts its experts
         self._live = {}                                  # expert -> leaf params of the last forward (store mode)
         self.last = {}                                   # routing of the last forward: experts, kept, balance
+
+    @property
+    def device(self) -> torch.device:
+        "Where the layer computes: its router's device (with a store, the store's device tier)."
+        return next(self.router.parameters()).device
 
     def expert(self, e:int) -> dict:
         "Expert `e`'s parameters for this forward (fetched from the store as leaves that collect gradients)."
@@ -64,6 +70,9 @@ class MoEFeedForward(nn.Module):
 
     def forward(self, x:Tensor) -> tuple[Tensor, Tensor]:
         "x (..., d) -> (y (..., d), load-balancing loss)."
+        if self.store is not None and x.device != self.store.device:
+            raise ValueError(f"the input is on {x.device}, but the store fetches experts to {self.store.device}: "
+                             "move the model and its inputs to the store's device")
         shape, x = x.shape, x.reshape(-1, x.shape[-1])
         experts, gates, kept, balance = route(self.router(x), self.k, self.capacity_factor)
         self._live = {}

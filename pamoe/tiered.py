@@ -308,6 +308,8 @@ class TieredStore:
         cap = {'device': 1, 'host': 0} | (capacity or {})
         self.cap = {'device': max(1, int(cap['device'])), 'host': max(0, int(cap['host']))}
         self.device = torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+        if self.device.type == 'cuda' and self.device.index is None:    # 'cuda' -> 'cuda:0': compares equal to tensors' devices
+            self.device = torch.device('cuda', torch.cuda.current_device())
         self.pin = torch.cuda.is_available()
         # a CPU device tier copies with numpy: a 100 KB block's copy costs about 5 us less than with torch's `to`
         self._np_copy = self.device.type == 'cpu' and self.dtype in (torch.float16, torch.float32, torch.float64)
@@ -540,8 +542,10 @@ class TieredStore:
                 h = self.host.get(i)
                 flat = h.flat if h is not None else torch.empty(self.numel, dtype=self.dtype)
                 if h is None: self.file.read(i, flat)
-                v = block_views(flat, self.layout)
+                work = flat.to(self.device)          # the steps run where all others do (a GPU's rounding is not the CPU's)
+                v = block_views(work, self.layout)
                 for g in self._pending.pop(i): self.optimizer.apply(v, g)
+                if work is not flat: flat.copy_(work)
                 if h is not None: h.dirty = True
                 else: self._write_disk(i, flat)
             for i, e in self.dev.items():
