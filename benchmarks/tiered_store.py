@@ -83,6 +83,7 @@ def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=
         disk = max(disk, s.stats()['bytes_disk_read'] / (time.perf_counter() - t))
         s.reset_stats(); t = time.perf_counter()
         for i in range(n): s.get([i])                  # host -> device (all in the host tier now)
+        if torch.cuda.is_available(): torch.cuda.synchronize()    # a GPU fetch only queues its copy: count it done
         host = max(host, s.stats()['bytes_host_to_device'] / (time.perf_counter() - t))
         t = time.perf_counter()
         for _ in range(1000): s.get([n - 1])           # device hit

@@ -14,9 +14,9 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'READ_VERSIONS', 'MAGIC', 'HEADER_BYTES', 'PAGE', 'CHECKSUMS', 'TIMERS', 'COUNTERS', 'SGD', 'Adam',
-           'make_optimizer', 'block_layout', 'block_views', 'LazyViews', 'payload_sum', 'CorruptSlot', 'SlotFile',
-           'TieredStore', 'snapshot', 'restore']
+__all__ = ['FORMAT_VERSION', 'READ_VERSIONS', 'MAGIC', 'HEADER_BYTES', 'PAGE', 'CHECKSUMS', 'TIMERS', 'COUNTERS',
+           'ASYNC_COPY_BYTES', 'SGD', 'Adam', 'make_optimizer', 'block_layout', 'block_views', 'LazyViews',
+           'payload_sum', 'CorruptSlot', 'SlotFile', 'TieredStore', 'snapshot', 'restore']
 
 # %% ../nbs/20_tiered_store.ipynb #ace631f9
 class SGD:
@@ -272,6 +272,8 @@ COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + TIMERS   # the numeric
 
 def _zero_counters() -> dict: return dict.fromkeys(COUNTERS, 0) | dict.fromkeys(TIMERS, 0.0)
 
+ASYNC_COPY_BYTES = 1 << 20     # on a GPU, demand fetches of blocks this large (or larger) copy asynchronously
+
 class TieredStore:
     "Experts' parameter blocks (with optimizer state) in device, host and disk tiers; see the notes above."
     def __init__(self, path:str|Path,        # the slot file (created when missing)
@@ -316,6 +318,7 @@ class TieredStore:
         self._np_dtype = torch.empty(0, dtype=self.dtype).numpy().dtype if self._np_copy else None
         self._index = _view_index(tuple(self.layout))
         self.dev, self.host, self._free, self._dfree = {}, {}, [], []   # _dfree: evicted device entries to reuse
+        self._h2d = {}                                  # host block address -> event: its asynchronous copy to the GPU is done
         self._tick, self._last, self._count, self._hlast, self._pred = 0, {}, {}, {}, {}
         self._grad, self._pending, self._inflight = {}, {}, set()
         self._st = _zero_counters()
@@ -339,8 +342,17 @@ class TieredStore:
         "A host-tier entry for block `flat`, with its numpy array when the device tier copies with numpy."
         return _Entry(flat, arr=flat.numpy() if self._np_copy else None)
     def _host_block(self):
-        if self._free: return self._free.pop()
+        if self._free: return self._host_ready(self._free.pop())
         return torch.empty(self.numel, dtype=self.dtype, pin_memory=self.pin)
+    def _host_ready(self, flat):
+        "Host block `flat`, once no asynchronous copy to the GPU still reads it (before anything writes into it)."
+        done = self._h2d.pop(flat.data_ptr(), None)
+        if done is not None: done.synchronize()
+        return flat
+    def _drain_h2d(self):
+        "Wait for every asynchronous copy to the GPU (before host blocks are dropped wholesale)."
+        for done in self._h2d.values(): done.synchronize()
+        self._h2d.clear()
     def _victim(self, table, last, avoid):
         cands = [i for i in table if i not in avoid] or list(table)
         if self.policy == 'lfu': return min(cands, key=lambda i: (self._count.get(i, 0), last.get(i, 0)))
@@ -358,7 +370,7 @@ class TieredStore:
         if e is None:
             while len(self.host) >= self.cap['host']: self._evict_host(avoid)
             e = self.host[i] = self._host_entry(self._host_block())
-        e.flat.copy_(flat); e.dirty = e.dirty or dirty; self._hlast[i] = self._tick
+        self._host_ready(e.flat).copy_(flat); e.dirty = e.dirty or dirty; self._hlast[i] = self._tick
         return e
     def _evict_device(self, avoid=()):
         i = self._victim(self.dev, self._last, avoid); e = self.dev.pop(i); self._st['evictions_device'] += 1
@@ -378,7 +390,7 @@ class TieredStore:
         h = self.host.get(i)
         if h is not None:
             self._st['host_hits'] += 1; self._hlast[i] = self._tick
-            return self._install(i, h, avoid, False), 'host'
+            return self._install(i, h, avoid, False, asynchronous=True), 'host'   # the caller's thread and stream
         self._st['host_misses'] += 1
         src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
         try: dst = self._read_disk(i, src, self._device_block(src))
@@ -401,23 +413,29 @@ class TieredStore:
         self.file.read(i, src, also=None if dst.flat is src else dst.flat)
         return dst
 
-    def _device_copy(self, h):
-        "A device entry (from `_device_block`) holding a copy of host entry `h`'s block (which has its array when numpy copies)."
+    def _device_copy(self, h, asynchronous=False):
+        """A device entry (from `_device_block`) holding a copy of host entry `h`'s block (which has its array when numpy
+        copies). `asynchronous` on a GPU, for blocks of `ASYNC_COPY_BYTES` or more: the copy is queued on the caller's
+        stream, so the kernels queued after it see the block and the caller does not wait for it; the host block is not
+        written into until the copy is done. Smaller blocks are copied synchronously: their copy costs less than an event."""
         dst = self._device_block()
-        if not self._np_copy: dst.flat.copy_(h.flat)
+        if asynchronous and self.device.type == 'cuda' and self.nbytes >= ASYNC_COPY_BYTES:
+            dst.flat.copy_(h.flat, non_blocking=True)                 # from pinned memory: returns once queued
+            done = self._h2d[h.flat.data_ptr()] = torch.cuda.Event(); done.record()
+        elif not self._np_copy: dst.flat.copy_(h.flat)
         else: np.copyto(dst.arr if dst.arr is not None else dst.flat.numpy(), h.arr)   # a `.numpy()` kept would hold the block
         return dst
 
-    def _install(self, i, src, avoid, prefetch, from_disk=False, dst=None):
+    def _install(self, i, src, avoid, prefetch, from_disk=False, dst=None, asynchronous=False):
         """Put expert `i` in the device tier: from host entry `src`, or from disk (`src` the block read, which joins the
-        host tier, and `dst` its device entry, both filled by one read)."""
+        host tier, and `dst` its device entry, both filled by one read). `asynchronous`: see `_device_copy`."""
         if from_disk:
             self._st['disk_reads'] += 1; self._st['bytes_disk_read'] += self.nbytes
             if self.cap['host']:
                 while len(self.host) >= self.cap['host']: self._evict_host(avoid)
                 self.host[i] = self._host_entry(src); self._hlast[i] = self._tick
         while len(self.dev) >= self.cap['device']: self._evict_device(avoid)
-        e = self.dev[i] = dst if dst is not None else self._device_copy(src)
+        e = self.dev[i] = dst if dst is not None else self._device_copy(src, asynchronous)
         self._st['bytes_host_to_device'] += self.nbytes
         if e.views is None: e.views = LazyViews(e.flat, self._index)      # a reused entry keeps its block's views
         e.dirty, e.prefetched = False, prefetch
@@ -545,12 +563,12 @@ class TieredStore:
                 work = flat.to(self.device)          # the steps run where all others do (a GPU's rounding is not the CPU's)
                 v = block_views(work, self.layout)
                 for g in self._pending.pop(i): self.optimizer.apply(v, g)
-                if work is not flat: flat.copy_(work)
+                if work is not flat: self._host_ready(flat).copy_(work)
                 if h is not None: h.dirty = True
                 else: self._write_disk(i, flat)
             for i, e in self.dev.items():
                 if not e.dirty: continue
-                if i in self.host: self.host[i].flat.copy_(e.flat); self.host[i].dirty = True
+                if i in self.host: self._host_ready(self.host[i].flat).copy_(e.flat); self.host[i].dirty = True
                 else: self._write_disk(i, e.flat)
                 e.dirty = False
             for i, e in self.host.items():
@@ -579,14 +597,15 @@ class TieredStore:
         "Stop the prefetcher, flush and close the file (idempotent)."
         if self.closed: return
         self.q.put(None); self._worker.join()
-        self.flush(); self.dev.clear(); self.host.clear(); self._free.clear(); self._dfree.clear(); self.file.close(); self.closed = True
+        self.flush(); self._drain_h2d()
+        self.dev.clear(); self.host.clear(); self._free.clear(); self._dfree.clear(); self.file.close(); self.closed = True
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
     def __repr__(self):
         return (f"TieredStore({self.file.path.name}: {self.n} experts x {self.nbytes / 1e6:.3g} MB, device {self.device} "
                 f"cap {self.cap['device']}, host cap {self.cap['host']}, policy {self.policy})")
 
-# %% ../nbs/20_tiered_store.ipynb #61e269db
+# %% ../nbs/20_tiered_store.ipynb #89e378fc
 def snapshot(store:TieredStore) -> dict:
     "Every expert's block, the tiers' contents, the eviction bookkeeping and the counters (after a flush)."
     store.wait_prefetch()
@@ -604,7 +623,7 @@ def restore(store:TieredStore, snap:dict):
     if [[k, list(s)] for k, s in store.layout] != snap['layout']: raise ValueError(f"{store.file.path}: the snapshot has another block layout")
     store.wait_prefetch()
     with store._quiet():
-        store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear()
+        store._drain_h2d(); store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear()
         for i in range(store.n): store.file.write(i, snap['blocks'][i])
         store.file.flush()
         for i in snap['host']:
