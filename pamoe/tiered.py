@@ -35,15 +35,19 @@ class Adam:
         return {f'{k}.{s}': v for k, v in shapes.items() for s in 'mv'} | {'step': (1,)}
     def config(self) -> dict: return {'name': 'adam', 'lr': self.lr, 'betas': list(self.betas), 'eps': self.eps}
     def apply(self, block:dict, grads:dict):
-        "One Adam step on `block` from `grads`, in place."
+        """One Adam step on `block` from `grads`, in place: torch.optim.Adam's arithmetic, each operation applied to all
+        parameters at once (`torch._foreach_*`, as torch's own optimizers do), so a block of several tensors costs a
+        handful of calls instead of a handful per tensor."""
         t = block['step'].add_(1).item()
         (b1, b2), dev = self.betas, block['step'].device
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        for k, g in grads.items():
-            g, m, v = g.to(dev), block[f'{k}.m'], block[f'{k}.v']
-            m.lerp_(g, 1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            block[k].addcdiv_(m, (v.sqrt() / math.sqrt(bc2)).add_(self.eps), value=-self.lr / bc1)
+        ks = list(grads)
+        g = [grads[k].to(dev) for k in ks]
+        m, v, p = [block[f'{k}.m'] for k in ks], [block[f'{k}.v'] for k in ks], [block[k] for k in ks]
+        torch._foreach_lerp_(m, g, 1 - b1)                           # m <- b1 m + (1 - b1) g
+        torch._foreach_mul_(v, b2); torch._foreach_addcmul_(v, g, g, value=1 - b2)   # v <- b2 v + (1 - b2) g^2
+        den = torch._foreach_sqrt(v); torch._foreach_div_(den, math.sqrt(bc2)); torch._foreach_add_(den, self.eps)
+        torch._foreach_addcdiv_(p, m, den, value=-self.lr / bc1)     # p <- p - lr / bc1 * m / (sqrt(v / bc2) + eps)
 
 def make_optimizer(cfg:dict|None):
     "The optimizer a header's config describes (None: no optimizer)."
