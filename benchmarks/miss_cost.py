@@ -20,8 +20,8 @@ from pamoe.moe_layers import expert_shapes
 
 def miss_cost(device, d=64, h=128, reps=300, n=4) -> dict:
     "Microseconds per fetch for each case above, on `device`."
-    shapes = expert_shapes(d, h)
-    s = TieredStore(Path(tempfile.mkdtemp()) / 'miss.store', n, shapes, {'device': 1, 'host': n}, optimizer=Adam(1e-3), device=device)
+    shapes, folder = expert_shapes(d, h), tempfile.TemporaryDirectory()
+    s = TieredStore(Path(folder.name) / 'miss.store', n, shapes, {'device': 1, 'host': n}, optimizer=Adam(1e-3), device=device)
     grads = {k: torch.full(sh, 1e-3, device=device) for k, sh in shapes.items()}
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     for i in range(n): s.get([i])                                  # every expert in the host tier
@@ -38,7 +38,7 @@ def miss_cost(device, d=64, h=128, reps=300, n=4) -> dict:
     sync(); t = time.perf_counter()
     for _ in range(reps): s.optimizer.apply(views, grads)
     sync(); out['adam'] = (time.perf_counter() - t) / reps * 1e6
-    s.close()
+    s.close(); folder.cleanup()
     return out
 
 def main():

@@ -37,7 +37,8 @@ def copy_bw(nbytes=256 << 20, repeats=5):
 
 def h2d_bw(nbytes=256 << 20, repeats=5, copies=1):
     """Pinned host->GPU copy bandwidth (bytes/s), best of `repeats` timings of `copies` copies of one `nbytes` buffer,
-    each copy synchronised (as the store's fetch is): with small buffers, the rate a copy's fixed cost allows."""
+    each copy synchronised (as the store's fetch of a block under `ASYNC_COPY_BYTES` is): with small buffers, the rate
+    a copy's fixed cost allows."""
     a, b = torch.ones(nbytes // 4, pin_memory=True), torch.empty(nbytes // 4, device='cuda')
     b.copy_(a); torch.cuda.synchronize(); best = 0
     for _ in range(repeats):
