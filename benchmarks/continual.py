@@ -60,7 +60,7 @@ def main():
     for name, c in configs.items():
         t0 = time.perf_counter()
         runs[name] = continual.run(c, a.root, progress=True, resume=not a.no_resume)
-        print(f"{name}: {time.perf_counter() - t0:.1f} s (run {c.key})")
+        print(f"{name}: {'loaded' if a.parallel else f'{time.perf_counter() - t0:.1f} s'} (run {c.key})")
     pd.set_option('display.width', 200); pd.set_option('display.max_columns', 20)
     print(f"\nconfig: {len(cfg.games)} games {cfg.games} x {cfg.cycles} pass(es), {cfg.steps_per_game} steps/game; "
           f"{cfg.layers} layers x {cfg.n_experts} experts, device {cfg.capacity_device}, host {cfg.capacity_host}, {cfg.policy}; "

@@ -27,23 +27,16 @@ def drop_cache(path):
     try: os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally: os.close(fd)
 
-def copy_bw(nbytes=256 << 20, repeats=5):
-    "Host->host copy bandwidth (bytes/s), best of `repeats`."
-    a, b = torch.ones(nbytes // 4), torch.empty(nbytes // 4)
-    b.copy_(a); best = 0
-    for _ in range(repeats):
-        t = time.perf_counter(); b.copy_(a); best = max(best, nbytes / (time.perf_counter() - t))
-    return best
-
-def h2d_bw(nbytes=256 << 20, repeats=5, copies=1):
-    """Pinned host->GPU copy bandwidth (bytes/s), best of `repeats` timings of `copies` copies of one `nbytes` buffer,
-    each copy synchronised (as the store's fetch of a block under `ASYNC_COPY_BYTES` is): with small buffers, the rate
-    a copy's fixed cost allows."""
-    a, b = torch.ones(nbytes // 4, pin_memory=True), torch.empty(nbytes // 4, device='cuda')
-    b.copy_(a); torch.cuda.synchronize(); best = 0
+def copy_bw(nbytes=256 << 20, repeats=5, copies=1, gpu=False):
+    """Copy bandwidth (bytes/s) host->host, or with `gpu` pinned host->GPU: best of `repeats` timings of `copies` copies
+    of one `nbytes` buffer, each GPU copy synchronised (as the store's fetch of a block under `ASYNC_COPY_BYTES` is);
+    with small buffers, the rate a copy's fixed cost allows."""
+    a, b = torch.ones(nbytes // 4, pin_memory=gpu), torch.empty(nbytes // 4, device='cuda' if gpu else 'cpu')
+    sync = torch.cuda.synchronize if gpu else (lambda: None)
+    b.copy_(a); sync(); best = 0
     for _ in range(repeats):
         t = time.perf_counter()
-        for _ in range(copies): b.copy_(a); torch.cuda.synchronize()
+        for _ in range(copies): b.copy_(a); sync()
         best = max(best, copies * nbytes / (time.perf_counter() - t))
     return best
 
@@ -137,7 +130,7 @@ def main():
           f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work slows the CPU-bound tiers)")
     cbw, dbw = copy_bw(), disk_bw(args.dir, args.disk_mb)
     print(f"limit  host->host copy (256 MB, torch copy_, best of 5): {cbw / 1e9:6.2f} GB/s")
-    lim, lim_name = (h2d_bw(), 'h2d') if gpu else (cbw, 'copy')    # the host tier's fetch is a copy to the device tier
+    lim, lim_name = (copy_bw(gpu=True), 'h2d') if gpu else (cbw, 'copy')    # the host tier's fetch is a copy to the device tier
     if gpu: print(f"limit  host->GPU copy (256 MB pinned, torch copy_, synchronised, best of 5): {lim / 1e9:6.2f} GB/s")
     print(f"limit  disk sequential read ({args.disk_mb} MB, 8 MB reads, page cache dropped): {dbw / 1e9:6.2f} GB/s")
     print("per expert size: the store's get() bandwidth from each tier (best of 3), as % of the limits above; for reference\n"
@@ -151,7 +144,7 @@ def main():
         size = kb * 1000 // 4 * 4
         if cs == args.checksums[0]: raw = disk_bw(args.dir, min(args.disk_mb, args.store_mb), chunk=size)
         d, h, us, sl = tier_bw(args.dir, size, args.store_mb << 20, checksum=cs)
-        if gpu and cs == args.checksums[0]: hraw = h2d_bw(size, copies=200)
+        if gpu and cs == args.checksums[0]: hraw = copy_bw(size, copies=200, gpu=True)
         print(f"{kb:>6}KB {cs:>8} {d / 1e9:15.2f} {100 * d / dbw:6.0f}% {h / 1e9:15.2f} {100 * h / lim:6.0f}% {us:14.1f}"
               f" {raw / 1e9:9.2f} {100 * d / raw:5.0f}% {sl / 1e9:11.2f} {100 * d / sl:7.0f}%" +
               (f" {hraw / 1e9:13.2f} {100 * h / hraw:9.0f}%" if gpu else ""))
@@ -160,7 +153,7 @@ def main():
     dd, hh, us, _ = tier_bw(args.dir, size, args.store_mb << 20, shapes=ffn_shapes(d, h), optimizer=Adam(1e-3))
     print(f"FFN expert {d}x{h} with Adam state ({size / 1e3:.0f} KB in 13 tensors): disk tier {dd / 1e9:.2f} GB/s ({100 * dd / dbw:.0f}%), "
           f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / lim:.0f}% of {lim_name}" +
-          (f", {100 * hh / h2d_bw(size, copies=200):.0f}% of h2d raw" if gpu else "") + f"), device hit {us:.1f} us")
+          (f", {100 * hh / copy_bw(size, copies=200, gpu=True):.0f}% of h2d raw" if gpu else "") + f"), device hit {us:.1f} us")
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
           f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")
