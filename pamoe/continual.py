@@ -13,14 +13,14 @@ import torch
 from tqdm.auto import tqdm
 from .ppo import gae, policy_loss, value_loss, save_checkpoint, load_checkpoint
 from .task_detector import SyntheticGames, TaskDetector, FrameReplay, Prefetcher, likely_experts
-from .moe_agent import MoEAgent, AgentOptimizer, new_store, make_atari, ATARI_ACTIONS
+from .moe_agent import MoEAgent, AgentOptimizer, TaskRouter, new_store, make_atari, ATARI_ACTIONS
 from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
 __all__ = ['VARIANTS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs', 'evaluate',
-           'build', 'train_sequence', 'minibatches', 'load_state', 'object_states', 'load_objects', 'save_run',
-           'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information',
-           'specialisation', 'forgetting', 'forgetting_summary']
+           'build', 'train_shared', 'train_sequence', 'minibatches', 'load_state', 'object_states', 'load_objects',
+           'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown',
+           'mutual_information', 'specialisation', 'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -63,6 +63,7 @@ class ContinualConfig:
     variant:str='moe+detector'          # 'dense', 'moe' or 'moe+detector'
     task_routing:bool=True              # moe+detector: routers take the detected game
     task_prior:float=2.0                # moe+detector: initial router bias (logits) of each game's home experts
+    freeze_shared:bool=False            # moe+detector: after the first window only the experts and the routers' per-game biases learn
     # store
     capacity_device:int=6               # experts on the device tier (of layers * n_experts)
     capacity_host:int=6                 # experts on the host tier
@@ -101,6 +102,8 @@ class ContinualConfig:
         if self.update_order not in ('random', 'task'): raise ValueError(f"update_order must be 'random' or 'task', not {self.update_order!r}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
+        if self.freeze_shared and (self.variant != 'moe+detector' or not self.task_routing):
+            raise ValueError("freeze_shared needs variant='moe+detector' with task_routing: the other agents have nothing game-specific left to learn")
 
     @property
     def torch_device(self) -> torch.device:
@@ -131,6 +134,7 @@ def config_json(cfg:ContinualConfig) -> str:
 
 PRESETS = {
     'quick': {},
+    'synthetic-learn': dict(games=(0, 1, 2), steps_per_game=32_768, gamma=0.9, eval_episodes=16),
     'atari-fast': dict(games=('Pong', 'Breakout', 'Freeway', 'Boxing'), env='atari', steps_per_game=500_000, num_envs=8,
                        num_steps=128, update_epochs=4, num_minibatches=4, lr=2.5e-4, d=64, expert_hidden=128,
                        context=4, channels=(16, 32), capacity_device=8, capacity_host=8, eval_episodes=4,
@@ -274,6 +278,12 @@ def build(cfg:ContinualConfig, store_path=None):
                         cover=cfg.prefetch_cover, budget=cfg.capacity_device)
     return agent, opt, store, det, pf
 
+def train_shared(agent:MoEAgent, on:bool):
+    "Let the agent's resident parameters learn (`on`) or freeze them, all but the task routers' per-game biases."
+    keep = {id(m.bias) for m in agent.modules() if isinstance(m, TaskRouter)}
+    for p in agent.parameters():
+        if id(p) not in keep: p.requires_grad_(on)
+
 def _delta(s1, s0): return {k: s1[k] - s0[k] for k in COUNTERS}
 
 def _rollout_misses(acc:dict, s0:dict, s1:dict, undetected:bool):
@@ -330,6 +340,7 @@ def train_sequence(cfg:ContinualConfig,
     try:
         for w, gi in enumerate(cfg.windows):
             if w < w0: continue
+            if cfg.freeze_shared: train_shared(agent, w == 0)
             game = cfg.games[gi]
             if w > w0 or j0 == 0:                                   # a new window (not one resumed halfway)
                 obs = torch.as_tensor(envs.switch(gi))

@@ -1,0 +1,105 @@
+"""Forgetting where the agents learn: dense / MoE / MoE + task detector trained over a game sequence, several seeds.
+
+    python benchmarks/forgetting.py [--preset synthetic-learn] [--seeds 0 1 2] [--workers 2] [--root DIR] [--set FIELD=VALUE ...]
+
+`benchmarks/continual.py` measures the memory system at budgets where the agents play at random level, so its
+forgetting numbers are noise. This script uses the `synthetic-learn` preset of `pamoe.continual` (three synthetic
+games, 32,768 steps each, discount 0.9), at which every variant learns each game to near its maximum (64 per
+episode; random play scores 64 / 3 = 21.3). The games reward conflicting actions for the same sprite motion (the
+rewarded action is the sprite's direction shifted by the game id), so a network that maps motion to action for the
+last game fails the earlier ones unless it keeps them apart: that is the forgetting the experts and the task-aware
+routing are meant to prevent.
+
+Besides the three agents of `benchmarks/continual.py`, two ablations of MoE + detector: without the load-balancing
+loss (`aux_coef=0`; computed per batch, and every batch holds one game, it pushes each game to use every expert), and
+without it and with the shared parameters frozen after the first game (`freeze_shared`: from then on only the
+experts and the routers' per-game biases learn).
+
+Trains (or loads, cached under `--root` by config hash; interrupted runs resume) the variants for each seed,
+`--workers` runs at a time in separate processes with one torch thread each, then prints:
+- the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
+- per variant and game, the score at the end of its own window, at the end of the sequence, and forgetting
+  (own - final), each as the mean over seeds with a 95% t-interval;
+- per variant, mean final score and mean forgetting over games (mean and 95% t-interval over seeds), and the
+  wall time of a run.
+Prints, never asserts.
+"""
+import os
+for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
+import argparse, tempfile, time
+from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+from dataclasses import replace
+import numpy as np, pandas as pd
+import torch
+from pamoe import continual
+from pamoe.moe_agent import home_experts
+from pamoe.evaluate import t_quantile
+from pamoe.ppo import parse_settings
+
+VARIANTS = {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+detector': dict(variant='moe+detector'),
+            # the load-balancing loss (per batch, and a batch holds one game) spreads every game over all experts
+            'moe+detector, no balance': dict(variant='moe+detector', aux_coef=0.0),
+            # ... and the encoder, attention, norms, router weights and heads frozen after the first game
+            'moe+detector, no balance, frozen': dict(variant='moe+detector', aux_coef=0.0, freeze_shared=True)}
+
+def _train(c, root):
+    "One run in a worker process (one torch thread); its wall time (0 when it was cached)."
+    torch.set_num_threads(1)
+    cached = (Path(root) / c.key / 'DONE').exists()
+    t0 = time.perf_counter()
+    continual.run(c, root, progress=False)
+    return 0.0 if cached else time.perf_counter() - t0
+
+def interval(x) -> str:
+    "mean ± half-width of the 95% t-interval over seeds (just the mean for one seed)."
+    x = np.asarray(x, float)
+    if len(x) < 2: return f"{x.mean():.2f}"
+    return f"{x.mean():.2f} ± {t_quantile(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)):.2f}"
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--preset', default='synthetic-learn', choices=list(continual.PRESETS))
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument('--workers', type=int, default=2, help='runs trained at once, one process each')
+    ap.add_argument('--root', default=os.path.join(tempfile.gettempdir(), 'pamoe-forgetting-runs'), help='run cache')
+    ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='any other ContinualConfig field (JSON values)')
+    a = ap.parse_args()
+    base = continual.preset(a.preset, **parse_settings(a.set))
+    configs = {(v, s): replace(base, seed=s, **VARIANTS[v]) for s in a.seeds for v in a.variants}
+    walls = {}
+    with ProcessPoolExecutor(a.workers, mp_context=mp.get_context('spawn')) as ex:
+        jobs = {k: ex.submit(_train, c, a.root) for k, c in configs.items()}
+        for (v, s), j in jobs.items():
+            walls[v, s] = j.result()
+            print(f"{v}, seed {s}: {'cached' if not walls[v, s] else f'trained in {walls[v, s]:.0f} s'} (run {configs[v, s].key})", flush=True)
+    evals = pd.concat([continual.run(c, a.root, progress=False)['evals'].assign(variant=v, seed=s) for (v, s), c in configs.items()])
+    pd.set_option('display.width', 200); pd.set_option('display.max_columns', 20)
+    print(f"\nconfig: games {base.games}, {base.steps_per_game} steps each, {base.cycles} pass(es), gamma {base.gamma}, "
+          f"{base.layers} layers x {base.n_experts} experts, {base.eval_episodes} evaluation episodes "
+          f"({'greedy' if base.eval_greedy else 'sampled'}); seeds {a.seeds}")
+    print("\n# routing: share of each game's tokens on its home experts (both layers, seeds pooled; in brackets: the share under uniform routing)")
+    gi = {str(g): i for i, g in enumerate(base.games)}
+    homes = {g: home_experts(i, len(base.games), base.n_experts) for g, i in gi.items()}
+    for v in a.variants:
+        if v == 'dense': continue
+        r = pd.concat([continual.run(configs[v, s], a.root, progress=False)['routing'] for s in a.seeds])
+        home = r[[e in homes[g] for g, e in zip(r.game, r.expert)]].groupby('game')['count'].sum() / r.groupby('game')['count'].sum()
+        print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items()))
+    print("\n# score of each game after each window (mean over seeds; random play 21.3 for 3 actions, at most 64)")
+    m = evals.groupby(['variant', 'window', 'after', 'game'], sort=False).score.mean().unstack('game')
+    print(m.round(1).to_string())
+    f = pd.concat([continual.forgetting(evals[(evals.variant == v) & (evals.seed == s)], v).assign(seed=s)
+                   for v in a.variants for s in a.seeds])
+    print("\n# per game: own (end of its own window), final (end of the sequence), forgetting = own - final; mean ± 95% t-interval over seeds")
+    print(f.groupby(['variant', 'game'], sort=False).agg(**{c: (c, interval) for c in ('own', 'final', 'forgetting')}).to_string())
+    per_seed = f.groupby(['variant', 'seed'], sort=False)[['own', 'final', 'forgetting']].mean().reset_index()
+    print("\n# per variant, averaged over games, then mean ± 95% t-interval over seeds")
+    out = per_seed.groupby('variant', sort=False).agg(**{c: (c, interval) for c in ('own', 'final', 'forgetting')})
+    out['run wall s'] = [interval([walls[v, s] for s in a.seeds if walls[v, s]]) if any(walls[v, s] for s in a.seeds) else 'cached'
+                         for v in out.index]
+    print(out.to_string())
+
+if __name__ == '__main__': main()
