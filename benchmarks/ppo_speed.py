@@ -15,9 +15,18 @@ Side by side, the reference trainer's way of collecting (`--reference`, on by de
 `ABREnv` session stepped one decision at a time with a forward of the same network per step (as PA-MoE's and
 Pensieve-PPO's trainers do), timed over 2,000 steps; its projection adds the update time measured above (the same
 update), so the difference is the rollout alone.
+
+`--preset pensieve` times the `pensieve` preset instead (20 sessions x 300 steps, 5 passes of 47 minibatches of the
+Pensieve-trunk nets; `--envs`, `--policy` and `--value` do not apply, nor the reference rollout) and prints the env
+steps an hour of training holds, the quantity issue 4's quality target depends on. `--blas-threads N` gives numpy's
+BLAS (OpenBLAS) N threads (default 1; it must be set before numpy loads, so the script reads it first); with
+`--threads` it shows what one run gains from a second core:
+
+    python benchmarks/ppo_speed.py --preset pensieve --iterations 4 --threads 1 2 --blas-threads 2
 """
-import os
-for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
+import os, sys
+_blas = sys.argv[sys.argv.index('--blas-threads') + 1] if '--blas-threads' in sys.argv[:-1] else '1'
+for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = _blas
 import argparse, time
 import numpy as np
 import torch
@@ -36,8 +45,9 @@ def bench(cfg, iterations, threads, traces, video):
     ups = sum(r['n_updates'] for r in rows) / sum(r['n_updates'] / r['updates_per_s'] for r in rows)
     per_it = wall / iterations
     proj = per_it * (2_000_000 / cfg.batch_size)
-    print(f"{label:26s} envs {cfg.num_envs:3d} x {cfg.num_steps:4d}  threads {threads}: env steps/s {sps:8.0f}  "
-          f"updates/s {ups:6.0f}  iteration {per_it * 1000:6.0f} ms  -> 2,000,000 steps in {proj / 60:5.1f} min")
+    print(f"{label:26s} envs {cfg.num_envs:3d} x {cfg.num_steps:4d}  threads {threads} (BLAS {_blas}): env steps/s {sps:8.0f}  "
+          f"updates/s {ups:6.0f}  iteration {per_it * 1000:6.0f} ms  -> 2,000,000 steps in {proj / 60:5.1f} min, "
+          f"{cfg.batch_size / per_it * 3600 / 1e6:5.1f} M steps an hour")
     return run, sum(r['n_updates'] / r['updates_per_s'] for r in rows) / iterations    # update seconds per iteration
 
 @torch.no_grad()
@@ -64,6 +74,8 @@ if __name__ == '__main__':
     ap.add_argument('--policy', default='pamoe'); ap.add_argument('--value', default='pamoe')
     ap.add_argument('--engines', nargs='+', default=['auto'], choices=['auto', 'numpy', 'torch'])
     ap.add_argument('--no-reference', dest='reference', action='store_false', help='skip the single-env reference rollout')
+    ap.add_argument('--preset', default='pamoe', choices=['pamoe', 'pensieve'])
+    ap.add_argument('--blas-threads', type=int, default=1, help="numpy's BLAS threads (read before numpy loads)")
     a = ap.parse_args()
     traces = video = None
     if not (have('pensieve-train') and have('envivio')):
@@ -73,10 +85,11 @@ if __name__ == '__main__':
     for envs in a.envs:
         for th in a.threads:
             for engine in a.engines:
-                cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False,
-                             threads=th, engine=engine, **({} if traces is None else dict(trace_split=None)))
+                if a.preset == 'pensieve': cfg = preset('pensieve', tensorboard=False, threads=th, engine=engine)
+                else: cfg = preset('pamoe', policy=a.policy, value=a.value, num_envs=envs, num_steps=2000 // envs, tensorboard=False,
+                                   threads=th, engine=engine, **({} if traces is None else dict(trace_split=None)))
                 run, update_s = bench(cfg, a.iterations, th, traces, video)
-    if a.reference:
+    if a.reference and a.preset == 'pamoe':
         torch.set_num_threads(1)
         tr = run_traces(cfg) if traces is None else traces
         vid = run.env.unwrapped.video
