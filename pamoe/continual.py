@@ -13,7 +13,7 @@ import torch
 from tqdm.auto import tqdm
 from .ppo import gae, policy_loss, value_loss, save_checkpoint, load_checkpoint
 from .task_detector import SyntheticGames, TaskDetector, FrameReplay, Prefetcher, likely_experts
-from .moe_agent import MoEAgent, AgentOptimizer, TaskRouter, new_store, make_atari, ATARI_ACTIONS
+from .moe_agent import MoEAgent, AgentOptimizer, TaskRouter, TaskHead, new_store, make_atari, ATARI_ACTIONS
 from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
@@ -64,6 +64,7 @@ class ContinualConfig:
     task_routing:bool=True              # moe+detector: routers take the detected game
     task_prior:float=2.0                # moe+detector: initial router bias (logits) of each game's home experts
     freeze_shared:bool=False            # moe+detector: after the first window only the experts and the routers' per-game biases learn
+    task_heads:bool=False               # moe+detector: one policy and one value head per game, chosen by the detected game
     # store
     capacity_device:int=6               # experts on the device tier (of layers * n_experts)
     capacity_host:int=6                 # experts on the host tier
@@ -104,6 +105,8 @@ class ContinualConfig:
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
         if self.freeze_shared and (self.variant != 'moe+detector' or not self.task_routing):
             raise ValueError("freeze_shared needs variant='moe+detector' with task_routing: the other agents have nothing game-specific left to learn")
+        if self.task_heads and (self.variant != 'moe+detector' or not self.task_routing):
+            raise ValueError("task_heads needs variant='moe+detector' with task_routing: only that agent knows the game")
 
     @property
     def torch_device(self) -> torch.device:
@@ -270,7 +273,7 @@ def build(cfg:ContinualConfig, store_path=None):
     n_tasks = len(cfg.games) if cfg.variant == 'moe+detector' and cfg.task_routing else 0
     agent = MoEAgent(cfg.actions, cfg.d, cfg.heads, cfg.layers, cfg.n_experts, cfg.expert_hidden, cfg.k, cfg.context,
                      cfg.stack, cfg.capacity_factor, 'dense' if cfg.variant == 'dense' else 'moe', store, n_tasks,
-                     cfg.task_prior, cfg.channels).to(cfg.torch_device)
+                     cfg.task_prior, cfg.channels, cfg.task_heads).to(cfg.torch_device)
     opt = AgentOptimizer(agent, lr=cfg.lr, eps=cfg.eps)
     if cfg.variant == 'moe+detector':
         det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device=cfg.torch_device, seed=cfg.seed)
@@ -279,8 +282,9 @@ def build(cfg:ContinualConfig, store_path=None):
     return agent, opt, store, det, pf
 
 def train_shared(agent:MoEAgent, on:bool):
-    "Let the agent's resident parameters learn (`on`) or freeze them, all but the task routers' per-game biases."
+    "Let the agent's resident parameters learn (`on`) or freeze them, all but the per-game ones (router biases, per-game heads)."
     keep = {id(m.bias) for m in agent.modules() if isinstance(m, TaskRouter)}
+    keep |= {id(p) for m in agent.modules() if isinstance(m, TaskHead) for p in m.parameters()}
     for p in agent.parameters():
         if id(p) not in keep: p.requires_grad_(on)
 

@@ -14,8 +14,8 @@ from .tiered import TieredStore, Adam
 from .moe_layers import MoEFeedForward, expert_shapes
 
 # %% auto #0
-__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'MoEAgent', 'expert_init',
-           'store_init', 'new_store', 'AgentOptimizer', 'atari_id', 'make_atari']
+__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'TaskHead', 'MoEAgent',
+           'expert_init', 'store_init', 'new_store', 'AgentOptimizer', 'atari_id', 'make_atari']
 
 # %% ../nbs/23_moe_agent.ipynb #52630167
 class StoreView:
@@ -71,7 +71,24 @@ class Block(nn.Module):
         y, bal = self.ffn(self.ln2(x))
         return x + y, bal
 
-# %% ../nbs/23_moe_agent.ipynb #883f0296
+# %% ../nbs/23_moe_agent.ipynb #63b52bb2
+class TaskHead(nn.Module):
+    "One linear layer per task: row `b` of the output comes from the layer of task `task[b]`."
+    def __init__(self, d:int, n_out:int, n_tasks:int, scale:float=1.0):   # scale: multiplies the initial weights (bias 0 when != 1)
+        super().__init__()
+        self.heads = nn.ModuleList([nn.Linear(d, n_out) for _ in range(n_tasks)])
+        if scale != 1:
+            with torch.no_grad():
+                for m in self.heads: m.weight.mul_(scale); m.bias.zero_()
+    def forward(self, h:Tensor, task:Tensor|None) -> Tensor:
+        if task is None: raise ValueError("an agent with per-task heads needs the task ids")
+        out = h.new_zeros(len(h), self.heads[0].out_features)
+        for t in task.unique().tolist():
+            idx = (task == t).nonzero()[:, 0]
+            out = out.index_put((idx,), self.heads[t](h[idx]))
+        return out
+
+# %% ../nbs/23_moe_agent.ipynb #4aa0d7ec
 class MoEAgent(nn.Module):
     "Conv encoder -> causal transformer with MoE (or dense) feed-forward sublayers over `context` steps -> policy, value."
     def __init__(self, n_actions:int,                # policy outputs
@@ -88,8 +105,10 @@ class MoEAgent(nn.Module):
                  store:TieredStore|None=None,        # shared store of layers * n_experts experts (None: resident)
                  n_tasks:int=0,                      # > 0: task-aware routers with a bias per task
                  task_prior:float=0.0,               # initial router bias of each task's home experts
-                 channels:tuple=(16, 32)):           # encoder conv channels
+                 channels:tuple=(16, 32),            # encoder conv channels
+                 task_heads:bool=False):             # one policy and one value head per task (needs n_tasks)
         super().__init__()
+        if task_heads and not n_tasks: raise ValueError("task_heads needs task ids: set n_tasks > 0")
         if ffn not in ('moe', 'dense'): raise ValueError(f"ffn must be 'moe' or 'dense', not {ffn!r}")
         if d % heads: raise ValueError(f"d={d} is not a multiple of heads={heads}")
         if store is not None and ffn == 'dense': raise ValueError("a dense agent has no experts to store")
@@ -110,8 +129,11 @@ class MoEAgent(nn.Module):
             return m
         self.blocks = nn.ModuleList([Block(d, heads, ffn_of(l)) for l in range(layers)])
         self.ln = nn.LayerNorm(d)
-        self.policy, self.value = nn.Linear(d, n_actions), nn.Linear(d, 1)
-        with torch.no_grad(): self.policy.weight.mul_(0.01); self.policy.bias.zero_()
+        self.task_heads = task_heads
+        if task_heads: self.policy, self.value = TaskHead(d, n_actions, n_tasks, 0.01), TaskHead(d, 1, n_tasks)
+        else:
+            self.policy, self.value = nn.Linear(d, n_actions), nn.Linear(d, 1)
+            with torch.no_grad(): self.policy.weight.mul_(0.01); self.policy.bias.zero_()
         self.register_buffer('mask', torch.triu(torch.ones(context, context, dtype=torch.bool), 1), persistent=False)
         self._balance = []
         if store is not None: self.to(store.device)       # compute where the store's device tier keeps the experts
@@ -137,6 +159,7 @@ class MoEAgent(nn.Module):
 
     def forward(self, obs:Tensor, task:Tensor|None=None) -> tuple[Tensor, Tensor]:
         "Observations (and task ids, for task-aware routers) -> (logits (B, n_actions), value (B,))."
+        t = None
         if self.n_tasks:
             t = None if task is None else torch.as_tensor(task, dtype=torch.long, device=self.device).reshape(-1)
             for m in self.moe_layers(): m.router.task = t
@@ -146,6 +169,7 @@ class MoEAgent(nn.Module):
             x, bal = b(x, self.mask)
             self._balance.append(bal)
         h = self.ln(x[:, -1])
+        if self.task_heads: return self.policy(h, t), self.value(h, t).squeeze(-1)
         return self.policy(h), self.value(h).squeeze(-1)
 
     def aux_loss(self) -> Tensor:
