@@ -21,8 +21,9 @@ Trains (or loads, cached under `--root` by config hash; interrupted runs resume)
 - the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
 - per variant and game, the score at the end of its own window, at the end of the sequence, and forgetting
   (own - final), each as the mean over seeds with a 95% t-interval;
-- per variant, mean final score and mean forgetting over games (mean and 95% t-interval over seeds), and the
-  wall time of a run.
+- per variant, mean final score and mean forgetting over games (mean and 95% t-interval over seeds), the store's
+  device-tier hit rate and stall time over the run (same statistics; device tier 6 and host tier 6 of 16 experts by
+  default), and the wall time of a run.
 Prints, never asserts.
 """
 import os
@@ -79,7 +80,8 @@ def main():
         for (v, s), j in jobs.items():
             walls[v, s] = j.result()
             print(f"{v}, seed {s}: {'cached' if not walls[v, s] else f'trained in {walls[v, s]:.0f} s'} (run {configs[v, s].key})", flush=True)
-    evals = pd.concat([continual.run(c, a.root, progress=False)['evals'].assign(variant=v, seed=s) for (v, s), c in configs.items()])
+    res = {k: continual.run(c, a.root, progress=False) for k, c in configs.items()}
+    evals = pd.concat([r['evals'].assign(variant=v, seed=s) for (v, s), r in res.items()])
     pd.set_option('display.width', 200); pd.set_option('display.max_columns', 20)
     print(f"\nconfig: games {base.games}, {base.steps_per_game} steps each, {base.cycles} pass(es), gamma {base.gamma}, "
           f"{base.layers} layers x {base.n_experts} experts, {base.eval_episodes} evaluation episodes "
@@ -89,7 +91,7 @@ def main():
     homes = {g: home_experts(i, len(base.games), base.n_experts) for g, i in gi.items()}
     for v in a.variants:
         if v == 'dense': continue
-        r = pd.concat([continual.run(configs[v, s], a.root, progress=False)['routing'] for s in a.seeds])
+        r = pd.concat([res[v, s]['routing'] for s in a.seeds])
         home = r[[e in homes[g] for g, e in zip(r.game, r.expert)]].groupby('game')['count'].sum() / r.groupby('game')['count'].sum()
         print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items()))
     print("\n# score of each game after each window (mean over seeds; random play 21.3 for 3 actions, at most 64)")
@@ -102,6 +104,11 @@ def main():
     per_seed = f.groupby(['variant', 'seed'], sort=False)[['own', 'final', 'forgetting']].mean().reset_index()
     print("\n# per variant, averaged over games, then mean ± 95% t-interval over seeds")
     out = per_seed.groupby('variant', sort=False).agg(**{c: (c, interval) for c in ('own', 'final', 'forgetting')})
+    def store(v, f):
+        if v == 'dense': return ''
+        return interval([f(res[v, s]['log']) for s in a.seeds])
+    out['device hit %'] = [store(v, lambda l: 100 * l.device_hits.sum() / (l.device_hits.sum() + l.device_misses.sum())) for v in out.index]
+    out['stall s'] = [store(v, lambda l: l.stall_s.sum()) for v in out.index]
     out['run wall s'] = [interval([walls[v, s] for s in a.seeds if walls[v, s]]) if any(walls[v, s] for s in a.seeds) else 'cached'
                          for v in out.index]
     print(out.to_string())
