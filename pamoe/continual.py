@@ -103,10 +103,9 @@ class ContinualConfig:
         if self.update_order not in ('random', 'task'): raise ValueError(f"update_order must be 'random' or 'task', not {self.update_order!r}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
-        if self.freeze_shared and (self.variant != 'moe+detector' or not self.task_routing):
-            raise ValueError("freeze_shared needs variant='moe+detector' with task_routing: the other agents have nothing game-specific left to learn")
-        if self.task_heads and (self.variant != 'moe+detector' or not self.task_routing):
-            raise ValueError("task_heads needs variant='moe+detector' with task_routing: only that agent knows the game")
+        for name in ('freeze_shared', 'task_heads'):          # both need per-game parameters, hence a detected game
+            if getattr(self, name) and (self.variant != 'moe+detector' or not self.task_routing):
+                raise ValueError(f"{name} needs variant='moe+detector' with task_routing: only that agent knows the game")
 
     @property
     def torch_device(self) -> torch.device:

@@ -159,9 +159,8 @@ class MoEAgent(nn.Module):
 
     def forward(self, obs:Tensor, task:Tensor|None=None) -> tuple[Tensor, Tensor]:
         "Observations (and task ids, for task-aware routers) -> (logits (B, n_actions), value (B,))."
-        t = None
+        t = None if task is None or not self.n_tasks else torch.as_tensor(task, dtype=torch.long, device=self.device).reshape(-1)
         if self.n_tasks:
-            t = None if task is None else torch.as_tensor(task, dtype=torch.long, device=self.device).reshape(-1)
             for m in self.moe_layers(): m.router.task = t
         x = self.embed(torch.as_tensor(obs, device=self.device)) + self.pos      # numpy or tensors from anywhere
         self._balance = []
