@@ -14,7 +14,8 @@ Besides the three agents of `benchmarks/continual.py`, two ablations of MoE + de
 loss (`aux_coef=0`; computed per batch, and every batch holds one game, it pushes each game to use every expert), and
 without it and with the shared parameters frozen after the first game (`freeze_shared`: from then on only the
 experts and the routers' per-game biases learn); and both again with one policy and one value head per game
-(`task_heads`), chosen by the detected game.
+(`task_heads`), chosen by the detected game; and the last of these with the load-balancing loss back on, where the
+games share experts.
 
 Trains (or loads, cached under `--root` by config hash; interrupted runs resume) the variants for each seed,
 `--workers` runs at a time in separate processes with one torch thread each, then prints:
@@ -47,7 +48,9 @@ VARIANTS = {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+det
             'moe+detector, no balance, frozen': dict(variant='moe+detector', aux_coef=0.0, freeze_shared=True),
             # one policy and one value head per game (chosen by the detected game), shared parameters trained or frozen
             'moe+detector, no balance, game heads': dict(variant='moe+detector', aux_coef=0.0, task_heads=True),
-            'moe+detector, no balance, game heads, frozen': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, freeze_shared=True)}
+            'moe+detector, no balance, game heads, frozen': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, freeze_shared=True),
+            # the same with the load-balancing loss: the games share experts, so later games train earlier games' experts
+            'moe+detector, game heads, frozen': dict(variant='moe+detector', task_heads=True, freeze_shared=True)}
 
 def _train(c, root):
     "One run in a worker process (one torch thread); its wall time (0 when it was cached)."
