@@ -14,7 +14,7 @@ from .tiered import TieredStore, Adam
 from .moe_layers import MoEFeedForward, expert_shapes
 
 # %% auto #0
-__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'TaskHead', 'MoEAgent',
+__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'MoEAgent', 'TaskHead',
            'expert_init', 'store_init', 'new_store', 'AgentOptimizer', 'atari_id', 'make_atari']
 
 # %% ../nbs/23_moe_agent.ipynb #52630167
@@ -70,23 +70,6 @@ class Block(nn.Module):
         x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
         y, bal = self.ffn(self.ln2(x))
         return x + y, bal
-
-# %% ../nbs/23_moe_agent.ipynb #63b52bb2
-class TaskHead(nn.Module):
-    "One linear layer per task: row `b` of the output comes from the layer of task `task[b]`."
-    def __init__(self, d:int, n_out:int, n_tasks:int, scale:float=1.0):   # scale: multiplies the initial weights (bias 0 when != 1)
-        super().__init__()
-        self.heads = nn.ModuleList([nn.Linear(d, n_out) for _ in range(n_tasks)])
-        if scale != 1:
-            with torch.no_grad():
-                for m in self.heads: m.weight.mul_(scale); m.bias.zero_()
-    def forward(self, h:Tensor, task:Tensor|None) -> Tensor:
-        if task is None: raise ValueError("an agent with per-task heads needs the task ids")
-        out = h.new_zeros(len(h), self.heads[0].out_features)
-        for t in task.unique().tolist():
-            idx = (task == t).nonzero()[:, 0]
-            out = out.index_put((idx,), self.heads[t](h[idx]))
-        return out
 
 # %% ../nbs/23_moe_agent.ipynb #4aa0d7ec
 class MoEAgent(nn.Module):
@@ -185,6 +168,23 @@ class MoEAgent(nn.Module):
         b = self.blocks[0].ffn
         if isinstance(b, DenseFeedForward): return self.n_layers * sum(p.numel() for p in b.parameters())
         return self.n_layers * self.k * sum(math.prod(s) for s in expert_shapes(self.d, b.h).values())
+
+# %% ../nbs/23_moe_agent.ipynb #63b52bb2
+class TaskHead(nn.Module):
+    "One linear layer per task: row `b` of the output comes from the layer of task `task[b]`."
+    def __init__(self, d:int, n_out:int, n_tasks:int, scale:float=1.0):   # scale: multiplies the initial weights (bias 0 when != 1)
+        super().__init__()
+        self.heads = nn.ModuleList([nn.Linear(d, n_out) for _ in range(n_tasks)])
+        if scale != 1:
+            with torch.no_grad():
+                for m in self.heads: m.weight.mul_(scale); m.bias.zero_()
+    def forward(self, h:Tensor, task:Tensor|None) -> Tensor:
+        if task is None: raise ValueError("an agent with per-task heads needs the task ids")
+        out = h.new_zeros(len(h), self.heads[0].out_features)
+        for t in task.unique().tolist():
+            idx = (task == t).nonzero()[:, 0]
+            out = out.index_put((idx,), self.heads[t](h[idx]))
+        return out
 
 # %% ../nbs/23_moe_agent.ipynb #e94ee702
 def expert_init(d:int, h:int, seed:int=0):
