@@ -13,7 +13,7 @@ import torch
 from tqdm.auto import tqdm
 from .ppo import gae, policy_loss, value_loss, save_checkpoint, load_checkpoint
 from .task_detector import SyntheticGames, TaskDetector, FrameReplay, Prefetcher, likely_experts
-from .moe_agent import MoEAgent, AgentOptimizer, TaskRouter, TaskHead, new_store, make_atari, ATARI_ACTIONS
+from .moe_agent import MoEAgent, AgentOptimizer, task_parameters, new_store, make_atari, ATARI_ACTIONS
 from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
@@ -65,6 +65,8 @@ class ContinualConfig:
     task_prior:float=2.0                # moe+detector: initial router bias (logits) of each game's home experts
     freeze_shared:bool=False            # moe+detector: after the first window only the experts and the routers' per-game biases learn
     task_heads:bool=False               # moe+detector: one policy and one value head per game, chosen by the detected game
+    shared_lr:float=1.0                 # after the first window, the resident parameters shared by all games learn at lr * shared_lr
+    balance:str='batch'                 # load-balancing loss: 'batch' (Switch, per batch) or 'tasks' (moe+detector: -I(game; expert))
     # store
     capacity_device:int=6               # experts on the device tier (of layers * n_experts)
     capacity_host:int=6                 # experts on the host tier
@@ -103,8 +105,11 @@ class ContinualConfig:
         if self.update_order not in ('random', 'task'): raise ValueError(f"update_order must be 'random' or 'task', not {self.update_order!r}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
-        for name in ('freeze_shared', 'task_heads'):          # both need per-game parameters, hence a detected game
-            if getattr(self, name) and (self.variant != 'moe+detector' or not self.task_routing):
+        if self.balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {self.balance!r}")
+        if not self.shared_lr > 0: raise ValueError(f"shared_lr must be > 0, not {self.shared_lr} (freeze_shared freezes them)")
+        if self.freeze_shared and self.shared_lr != 1: raise ValueError("freeze_shared and shared_lr != 1 both set: choose one")
+        for name, on in (('freeze_shared', self.freeze_shared), ('task_heads', self.task_heads), ("balance='tasks'", self.balance == 'tasks')):
+            if on and (self.variant != 'moe+detector' or not self.task_routing):   # all need the game, hence a detected one
                 raise ValueError(f"{name} needs variant='moe+detector' with task_routing: only that agent knows the game")
 
     @property
@@ -272,7 +277,7 @@ def build(cfg:ContinualConfig, store_path=None):
     n_tasks = len(cfg.games) if cfg.variant == 'moe+detector' and cfg.task_routing else 0
     agent = MoEAgent(cfg.actions, cfg.d, cfg.heads, cfg.layers, cfg.n_experts, cfg.expert_hidden, cfg.k, cfg.context,
                      cfg.stack, cfg.capacity_factor, 'dense' if cfg.variant == 'dense' else 'moe', store, n_tasks,
-                     cfg.task_prior, cfg.channels, cfg.task_heads).to(cfg.torch_device)
+                     cfg.task_prior, cfg.channels, cfg.task_heads, cfg.balance).to(cfg.torch_device)
     opt = AgentOptimizer(agent, lr=cfg.lr, eps=cfg.eps)
     if cfg.variant == 'moe+detector':
         det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device=cfg.torch_device, seed=cfg.seed)
@@ -282,8 +287,7 @@ def build(cfg:ContinualConfig, store_path=None):
 
 def train_shared(agent:MoEAgent, on:bool):
     "Let the agent's resident parameters learn (`on`) or freeze them, all but the per-game ones (router biases, per-game heads)."
-    keep = {id(m.bias) for m in agent.modules() if isinstance(m, TaskRouter)}
-    keep |= {id(p) for m in agent.modules() if isinstance(m, TaskHead) for p in m.parameters()}
+    keep = {id(p) for p in task_parameters(agent)}
     for p in agent.parameters():
         if id(p) not in keep: p.requires_grad_(on)
 
@@ -344,6 +348,7 @@ def train_sequence(cfg:ContinualConfig,
         for w, gi in enumerate(cfg.windows):
             if w < w0: continue
             if cfg.freeze_shared: train_shared(agent, w == 0)
+            opt.scale_shared_lr(1.0 if w == 0 else cfg.shared_lr)
             game = cfg.games[gi]
             if w > w0 or j0 == 0:                                   # a new window (not one resumed halfway)
                 obs = torch.as_tensor(envs.switch(gi))

@@ -15,7 +15,7 @@ from .moe_layers import MoEFeedForward, expert_shapes
 
 # %% auto #0
 __all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'MoEAgent', 'TaskHead',
-           'expert_init', 'store_init', 'new_store', 'AgentOptimizer', 'atari_id', 'make_atari']
+           'expert_init', 'store_init', 'new_store', 'task_parameters', 'AgentOptimizer', 'atari_id', 'make_atari']
 
 # %% ../nbs/23_moe_agent.ipynb #52630167
 class StoreView:
@@ -89,10 +89,14 @@ class MoEAgent(nn.Module):
                  n_tasks:int=0,                      # > 0: task-aware routers with a bias per task
                  task_prior:float=0.0,               # initial router bias of each task's home experts
                  channels:tuple=(16, 32),            # encoder conv channels
-                 task_heads:bool=False):             # one policy and one value head per task (needs n_tasks)
+                 task_heads:bool=False,              # one policy and one value head per task (needs n_tasks)
+                 balance:str='batch',                # load balance: 'batch' (Switch loss per batch) or 'tasks' (-I(task; expert))
+                 balance_decay:float=0.99):          # 'tasks': decay of the remembered routing of each task
         super().__init__()
         if task_heads and not n_tasks: raise ValueError("task_heads needs task ids: set n_tasks > 0")
         if ffn not in ('moe', 'dense'): raise ValueError(f"ffn must be 'moe' or 'dense', not {ffn!r}")
+        if balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {balance!r}")
+        if balance == 'tasks' and (not n_tasks or ffn != 'moe'): raise ValueError("balance='tasks' needs an MoE agent with task ids (n_tasks > 0)")
         if d % heads: raise ValueError(f"d={d} is not a multiple of heads={heads}")
         if store is not None and ffn == 'dense': raise ValueError("a dense agent has no experts to store")
         if store is not None and store.n != layers * n_experts:
@@ -119,6 +123,10 @@ class MoEAgent(nn.Module):
             with torch.no_grad(): self.policy.weight.mul_(0.01); self.policy.bias.zero_()
         self.register_buffer('mask', torch.triu(torch.ones(context, context, dtype=torch.bool), 1), persistent=False)
         self._balance = []
+        self.balance, self.balance_decay = balance, balance_decay
+        if balance == 'tasks':                            # each task's mean router probabilities per layer, and the tasks seen
+            self.register_buffer('task_probs', torch.zeros(layers, n_tasks, n_experts))
+            self.register_buffer('task_seen', torch.zeros(n_tasks, dtype=torch.bool))
         if store is not None: self.to(store.device)       # compute where the store's device tier keeps the experts
 
     @property
@@ -150,6 +158,7 @@ class MoEAgent(nn.Module):
         for b in self.blocks:
             x, bal = b(x, self.mask)
             self._balance.append(bal)
+        if self.balance == 'tasks': self._balance = self._task_balance(t)
         h = self.ln(x[:, -1])
         if self.task_heads: return self.policy(h, t), self.value(h, t).squeeze(-1)
         return self.policy(h), self.value(h).squeeze(-1)
@@ -158,6 +167,25 @@ class MoEAgent(nn.Module):
         "Mean load-balancing loss of the MoE layers in the last forward (0 for the dense agent)."
         if self.ffn_kind == 'dense' or not self._balance: return self.pos.new_zeros(())
         return torch.stack(self._balance).mean()
+
+    def _task_balance(self, task:Tensor|None) -> list:
+        "Per MoE layer, -I(task; expert) over the tasks seen; a forward that builds a graph updates the remembered routing."
+        if task is None: raise ValueError("balance='tasks' needs the task ids")
+        tok, present = task.repeat_interleave(self.context), task.unique()
+        seen = self.task_seen.clone(); seen[present] = True
+        entropy = lambda p: -(p * p.clamp_min(1e-12).log()).sum(-1)
+        out = []
+        for l, m in enumerate(self.moe_layers()):
+            probs = m.last['logits'].softmax(-1)
+            p = torch.stack([probs[tok == s].mean(0) for s in present.tolist()])     # the batch's tasks, with gradient
+            q = self.task_probs[l].index_put((present,), p)[seen]                   # and the other tasks seen, remembered
+            out.append(entropy(q).mean() - entropy(q.mean(0)))                       # H(E | T) - H(E), tasks weighted equally
+            if torch.is_grad_enabled():
+                with torch.no_grad():
+                    w = torch.where(self.task_seen[present], self.balance_decay, 0.0)[:, None]
+                    self.task_probs[l, present] = w * self.task_probs[l, present] + (1 - w) * p
+        if torch.is_grad_enabled(): self.task_seen[present] = True
+        return out
 
     def routing(self) -> dict:
         "Layer -> experts chosen in the last forward, `(B, context, k)` (MoE agents)."
@@ -212,11 +240,17 @@ def new_store(path, d:int, expert_hidden:int, layers:int, n_experts:int,
                        optimizer=Adam(lr, betas, eps), init=init or expert_init(d, expert_hidden, seed), device=device)
 
 # %% ../nbs/23_moe_agent.ipynb #55037c49
+def task_parameters(agent:MoEAgent) -> list:
+    "The agent's per-task parameters: its routers' per-task biases and its per-task heads' weights."
+    return [p for m in agent.modules() for p in ([m.bias] if isinstance(m, TaskRouter) else m.parameters() if isinstance(m, TaskHead) else [])]
+
 class AgentOptimizer:
     "Adam for an agent's resident parameters, the store's optimizer for its stored experts."
     def __init__(self, agent:MoEAgent, lr:float=2.5e-4, betas:tuple=(0.9, 0.999), eps:float=1e-5):
-        self.agent = agent
-        self.opt = torch.optim.Adam(agent.parameters(), lr=lr, betas=betas, eps=eps)
+        self.agent, self.lr = agent, lr
+        own = {id(p) for p in task_parameters(agent)}
+        groups = [[p for p in agent.parameters() if id(p) not in own], [p for p in agent.parameters() if id(p) in own]]
+        self.opt = torch.optim.Adam([{'params': g} for g in groups if g], lr=lr, betas=betas, eps=eps)
         st = agent.store
         if st is not None:
             o = st.optimizer
@@ -224,6 +258,10 @@ class AgentOptimizer:
                 raise ValueError(f"the store's optimizer {o.config() if o else None} differs from Adam(lr={lr}, betas={betas}, eps={eps})")
 
     def zero_grad(self): self.opt.zero_grad(set_to_none=True)
+
+    def scale_shared_lr(self, scale:float):
+        "Step the resident parameters shared by all tasks with `lr * scale` (the per-task ones and the stored experts keep `lr`)."
+        self.opt.param_groups[0]['lr'] = self.lr * scale
 
     def _stored_leaves(self) -> list:
         return [v for m in self.agent.moe_layers() if m.store is not None for p in m._live.values() for v in p.values()]

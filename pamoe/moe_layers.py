@@ -53,7 +53,7 @@ class MoEFeedForward(nn.Module):
         elif store.n != n_experts: raise ValueError(f"the store holds {store.n} experts, not {n_experts}")
         else: self.router.to(store.device)               # the layer computes where the store puts its experts
         self._live = {}                                  # expert -> leaf params of the last forward (store mode)
-        self.last = {}                                   # routing of the last forward: experts, kept, balance
+        self.last = {}                                   # routing of the last forward: experts, kept, balance, logits
 
     @property
     def device(self) -> torch.device:
@@ -74,13 +74,15 @@ class MoEFeedForward(nn.Module):
             raise ValueError(f"the input is on {x.device}, but the store fetches experts to {self.store.device}: "
                              "move the model and its inputs to the store's device")
         shape, x = x.shape, x.reshape(-1, x.shape[-1])
-        experts, gates, kept, balance = route(self.router(x), self.k, self.capacity_factor)
+        logits = self.router(x)
+        experts, gates, kept, balance = route(logits, self.k, self.capacity_factor)
         self._live = {}
         y = torch.zeros_like(x)
         for e in experts[kept].unique().tolist():
             tok, slot = ((experts == e) & kept).nonzero(as_tuple=True)
             y = y.index_add(0, tok, gates[tok, slot, None] * expert_ffn(x[tok], self.expert(e)).to(x.dtype))
-        self.last = {'experts': experts, 'kept': kept, 'dropped': int((~kept).sum()), 'balance': balance.detach()}
+        self.last = {'experts': experts, 'kept': kept, 'dropped': int((~kept).sum()), 'balance': balance.detach(),
+                     'logits': logits}                   # the router's logits, with their graph (for losses on routing)
         return y.view(shape), balance
 
     def push_grads(self):
