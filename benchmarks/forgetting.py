@@ -15,10 +15,14 @@ loss (`aux_coef=0`; computed per batch, and every batch holds one game, it pushe
 without it and with the shared parameters frozen after the first game (`freeze_shared`: from then on only the
 experts and the routers' per-game biases learn); and both again with one policy and one value head per game
 (`task_heads`), chosen by the detected game; and the last of these with the load-balancing loss back on, where the
-games share experts.
+games share experts. Then the load-balancing loss across games (`balance='tasks'`: -I(game; expert) over the games
+seen, which lets each game keep to its own experts) with shared heads, and with per-game heads and a frozen network;
+and per-game heads with the shared parameters learning at a tenth of the lr after the first game (`shared_lr=0.1`).
 
 Trains (or loads, cached under `--root` by config hash; interrupted runs resume) the variants for each seed,
 `--workers` runs at a time in separate processes with one torch thread each, then prints:
+- per MoE variant, the share of each game's tokens on its home experts, I(game; expert) and the number of experts
+  in use (2 ** H(expert)), both per layer and averaged over layers and seeds;
 - the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
 - per variant and game, the score at the end of its own window, at the end of the sequence, and forgetting
   (own - final), each as the mean over seeds with a 95% t-interval;
@@ -38,6 +42,7 @@ import numpy as np, pandas as pd
 import torch
 from pamoe import continual
 from pamoe.moe_agent import home_experts
+from pamoe.continual import specialisation
 from pamoe.evaluate import t_quantile
 from pamoe.ppo import parse_settings
 
@@ -50,7 +55,12 @@ VARIANTS = {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+det
             'moe+detector, no balance, game heads': dict(variant='moe+detector', aux_coef=0.0, task_heads=True),
             'moe+detector, no balance, game heads, frozen': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, freeze_shared=True),
             # the same with the load-balancing loss: the games share experts, so later games train earlier games' experts
-            'moe+detector, game heads, frozen': dict(variant='moe+detector', task_heads=True, freeze_shared=True)}
+            'moe+detector, game heads, frozen': dict(variant='moe+detector', task_heads=True, freeze_shared=True),
+            # a balance loss across games (-I(game; expert) over the games seen) in place of the per-batch one
+            'moe+detector, balance across games': dict(variant='moe+detector', balance='tasks'),
+            'moe+detector, balance across games, game heads, frozen': dict(variant='moe+detector', balance='tasks', task_heads=True, freeze_shared=True),
+            # between trainable and frozen: the shared parameters learn at a tenth of the lr after the first game
+            'moe+detector, no balance, game heads, shared lr x0.1': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, shared_lr=0.1)}
 
 def _train(c, root):
     "One run in a worker process (one torch thread); its wall time (0 when it was cached)."
@@ -59,6 +69,11 @@ def _train(c, root):
     t0 = time.perf_counter()
     continual.run(c, root, progress=False)
     return 0.0 if cached else time.perf_counter() - t0
+
+def entropy_bits(counts) -> float:
+    "Entropy in bits of the distribution that `counts` are proportional to."
+    p = np.asarray(counts, float); p = p[p > 0] / p.sum()
+    return float(-(p * np.log2(p)).sum())
 
 def interval(x) -> str:
     "mean ± half-width of the 95% t-interval over seeds (just the mean for one seed)."
@@ -89,14 +104,18 @@ def main():
     print(f"\nconfig: games {base.games}, {base.steps_per_game} steps each, {base.cycles} pass(es), gamma {base.gamma}, "
           f"{base.layers} layers x {base.n_experts} experts, {base.eval_episodes} evaluation episodes "
           f"({'greedy' if base.eval_greedy else 'sampled'}); seeds {a.seeds}")
-    print("\n# routing: share of each game's tokens on its home experts (both layers, seeds pooled; in brackets: the share under uniform routing)")
+    print("\n# routing: share of each game's tokens on its home experts (both layers, seeds pooled; in brackets: the share under uniform routing);")
+    print(f"# I(game; expert) in bits (at most {np.log2(min(len(base.games), base.n_experts)):.2f}) and experts in use, 2 ** H(expert) (at most {base.n_experts}), mean over layers and seeds")
     gi = {str(g): i for i, g in enumerate(base.games)}
     homes = {g: home_experts(i, len(base.games), base.n_experts) for g, i in gi.items()}
     for v in a.variants:
         if v == 'dense': continue
         r = pd.concat([res[v, s]['routing'] for s in a.seeds])
         home = r[[e in homes[g] for g, e in zip(r.game, r.expert)]].groupby('game')['count'].sum() / r.groupby('game')['count'].sum()
-        print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items()))
+        mi = np.mean([specialisation(res[v, s]['routing'], base.n_experts).mi_bits.mean() for s in a.seeds])
+        used = np.mean([2 ** entropy_bits(g.groupby('expert')['count'].sum()) for s in a.seeds for _, g in res[v, s]['routing'].groupby('layer')])
+        print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items())
+              + f"; I(game; expert) {mi:.2f} bits, {used:.1f} experts in use")
     print("\n# score of each game after each window (mean over seeds; random play 21.3 for 3 actions, at most 64)")
     m = evals.groupby(['variant', 'window', 'after', 'game'], sort=False).score.mean().unstack('game')
     print(m.round(1).to_string())

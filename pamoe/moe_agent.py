@@ -124,9 +124,9 @@ class MoEAgent(nn.Module):
         self.register_buffer('mask', torch.triu(torch.ones(context, context, dtype=torch.bool), 1), persistent=False)
         self._balance = []
         self.balance, self.balance_decay = balance, balance_decay
-        if balance == 'tasks':                            # each task's mean router probabilities per layer, and the tasks seen
+        if balance == 'tasks':                            # each task's mean router probabilities per layer, and its tokens so far
             self.register_buffer('task_probs', torch.zeros(layers, n_tasks, n_experts))
-            self.register_buffer('task_seen', torch.zeros(n_tasks, dtype=torch.bool))
+            self.register_buffer('task_tokens', torch.zeros(n_tasks, dtype=torch.float64))
         if store is not None: self.to(store.device)       # compute where the store's device tier keeps the experts
 
     @property
@@ -169,22 +169,24 @@ class MoEAgent(nn.Module):
         return torch.stack(self._balance).mean()
 
     def _task_balance(self, task:Tensor|None) -> list:
-        "Per MoE layer, -I(task; expert) over the tasks seen; a forward that builds a graph updates the remembered routing."
+        "Per MoE layer, -I(task; expert) over the tokens seen; a forward that builds a graph updates the remembered routing."
         if task is None: raise ValueError("balance='tasks' needs the task ids")
         tok, present = task.repeat_interleave(self.context), task.unique()
-        seen = self.task_seen.clone(); seen[present] = True
+        tokens = self.task_tokens.index_add(0, tok, torch.ones_like(tok, dtype=torch.float64))   # this batch's counted in
+        seen = tokens > 0
+        pt = (tokens[seen] / tokens.sum()).to(self.pos.dtype)                              # P(task)
         entropy = lambda p: -(p * p.clamp_min(1e-12).log()).sum(-1)
         out = []
         for l, m in enumerate(self.moe_layers()):
             probs = m.last['logits'].softmax(-1)
             p = torch.stack([probs[tok == s].mean(0) for s in present.tolist()])     # the batch's tasks, with gradient
             q = self.task_probs[l].index_put((present,), p)[seen]                   # and the other tasks seen, remembered
-            out.append(entropy(q).mean() - entropy(q.mean(0)))                       # H(E | T) - H(E), tasks weighted equally
+            out.append((pt * entropy(q)).sum() - entropy(pt @ q))                     # H(E | T) - H(E)
             if torch.is_grad_enabled():
                 with torch.no_grad():
-                    w = torch.where(self.task_seen[present], self.balance_decay, 0.0)[:, None]
+                    w = torch.where(self.task_tokens[present] > 0, self.balance_decay, 0.0).to(p.dtype)[:, None]
                     self.task_probs[l, present] = w * self.task_probs[l, present] + (1 - w) * p
-        if torch.is_grad_enabled(): self.task_seen[present] = True
+        if torch.is_grad_enabled(): self.task_tokens.copy_(tokens)
         return out
 
     def routing(self) -> dict:
