@@ -106,7 +106,7 @@ class ContinualConfig:
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
         if self.balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {self.balance!r}")
-        if not self.shared_lr > 0: raise ValueError(f"shared_lr must be > 0, not {self.shared_lr} (freeze_shared freezes them)")
+        if not self.shared_lr > 0: raise ValueError(f"shared_lr must be > 0, not {self.shared_lr} (to stop the shared parameters, set freeze_shared)")
         if self.freeze_shared and self.shared_lr != 1: raise ValueError("freeze_shared and shared_lr != 1 both set: choose one")
         for name, on in (('freeze_shared', self.freeze_shared), ('task_heads', self.task_heads), ("balance='tasks'", self.balance == 'tasks')):
             if on and (self.variant != 'moe+detector' or not self.task_routing):   # all need the game, hence a detected one

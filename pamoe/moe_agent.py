@@ -244,7 +244,11 @@ def new_store(path, d:int, expert_hidden:int, layers:int, n_experts:int,
 # %% ../nbs/23_moe_agent.ipynb #55037c49
 def task_parameters(agent:MoEAgent) -> list:
     "The agent's per-task parameters: its routers' per-task biases and its per-task heads' weights."
-    return [p for m in agent.modules() for p in ([m.bias] if isinstance(m, TaskRouter) else m.parameters() if isinstance(m, TaskHead) else [])]
+    out = []
+    for m in agent.modules():
+        if isinstance(m, TaskRouter): out.append(m.bias)
+        elif isinstance(m, TaskHead): out += list(m.parameters())
+    return out
 
 class AgentOptimizer:
     "Adam for an agent's resident parameters, the store's optimizer for its stored experts."
