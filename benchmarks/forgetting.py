@@ -22,7 +22,7 @@ and per-game heads with the shared parameters learning at a tenth of the lr afte
 Trains (or loads, cached under `--root` by config hash; interrupted runs resume) the variants for each seed,
 `--workers` runs at a time in separate processes with one torch thread each, then prints:
 - per MoE variant, the share of each game's tokens on its home experts, I(game; expert) and the number of experts
-  in use (2 ** H(expert)), both per layer and averaged over layers and seeds;
+  in use (2 ** H(expert)), both averaged over layers and seeds;
 - the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
 - per variant and game, the score at the end of its own window, at the end of the sequence, and forgetting
   (own - final), each as the mean over seeds with a 95% t-interval;
@@ -42,7 +42,6 @@ import numpy as np, pandas as pd
 import torch
 from pamoe import continual
 from pamoe.moe_agent import home_experts
-from pamoe.continual import specialisation
 from pamoe.evaluate import t_quantile
 from pamoe.ppo import parse_settings
 
@@ -112,7 +111,7 @@ def main():
         if v == 'dense': continue
         r = pd.concat([res[v, s]['routing'] for s in a.seeds])
         home = r[[e in homes[g] for g, e in zip(r.game, r.expert)]].groupby('game')['count'].sum() / r.groupby('game')['count'].sum()
-        mi = np.mean([specialisation(res[v, s]['routing'], base.n_experts).mi_bits.mean() for s in a.seeds])
+        mi = np.mean([continual.specialisation(res[v, s]['routing'], base.n_experts).mi_bits.mean() for s in a.seeds])
         used = np.mean([2 ** entropy_bits(g.groupby('expert')['count'].sum()) for s in a.seeds for _, g in res[v, s]['routing'].groupby('layer')])
         print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items())
               + f"; I(game; expert) {mi:.2f} bits, {used:.1f} experts in use")
