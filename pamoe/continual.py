@@ -244,12 +244,12 @@ def evaluate(agent:MoEAgent, cfg:ContinualConfig, game:int, # index into cfg.gam
     obs = envs.switch(game)
     ret, done_returns = np.zeros(n), []
     if detector is not None: detector.reset_state()
-    agent.eval()
+    agent.eval(); cache = {}                               # each step encodes only its newest frames' window
     for _ in range(cfg.eval_max_steps):
         task = None
         if detector is not None and cfg.task_routing:
             task = torch.full((n,), detector.observe(obs[:, -cfg.stack:]), dtype=torch.long)
-        logits = agent(obs, task)[0].cpu()
+        logits = agent(obs, task, cache=cache)[0].cpu()
         a = logits.argmax(-1) if cfg.eval_greedy else torch.multinomial(logits.softmax(-1), 1, generator=gen).squeeze(1)
         obs, r, term, trunc, _ = envs.env.step(a.numpy())
         ret += r
@@ -358,7 +358,7 @@ def train_sequence(cfg:ContinualConfig,
                 t0 = time.perf_counter()
                 finished, counts, det_right = [], np.zeros((L, E), np.int64), 0
                 ph = dict(collect_misses=0, collect_stall_s=0.0, undetected_misses=0, undetected_stall_s=0.0)
-                agent.eval()
+                agent.eval(); cache = {}        # one rollout's window embeddings (a resumed run starts an iteration afresh too)
                 with torch.no_grad():
                     for t in range(T):
                         obs_buf[t] = obs
@@ -368,7 +368,7 @@ def train_sequence(cfg:ContinualConfig,
                             det_right += det.game == gi
                             if cfg.task_routing: task = torch.full((n,), det.game, dtype=torch.long); task_buf[t] = task
                         s0 = store.stats() if store is not None else None
-                        logits, value = (x.cpu() for x in agent(obs, task))      # the buffers, sampling and envs are on the CPU
+                        logits, value = (x.cpu() for x in agent(obs, task, cache=cache))      # the buffers, sampling and envs are on the CPU
                         if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                         for l, r in ((l, r.cpu()) for l, r in agent.routing().items()):
                             counts[l] += np.bincount(r.reshape(-1).numpy(), minlength=E)
@@ -391,7 +391,7 @@ def train_sequence(cfg:ContinualConfig,
                             rx, ry = replay.sample(cfg.det_batch)
                             with torch.enable_grad(): det.update(np.concatenate([frames, rx]), np.concatenate([np.full(n, gi), ry]))
                     s0 = store.stats() if store is not None else None
-                    last_value = agent(obs, task)[1].cpu()
+                    last_value = agent(obs, task, cache=cache)[1].cpu()
                     if store is not None: _rollout_misses(ph, s0, store.stats(), det is not None and det.game != gi)
                 t1 = time.perf_counter()
                 agent.train()
@@ -458,10 +458,15 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
     b_task = task_buf.reshape(-1) if task_buf is not None else None
     route = route_buf.reshape((B,) + tuple(route_buf.shape[2:])) if route_buf is not None else None
     batches, out = minibatches(cfg, gen, b_task), []
+    n, slot = obs_buf.shape[1], torch.full((B,), -1)                  # sample i = t * n + session; i - n is its step before
     hint = (lambda j: ahead(_route_counts(route, batches[j], agent.n_experts))) if ahead is not None and route is not None else None
     if hint is not None: hint(0)
     for j, idx in enumerate(batches):
-        logits, value = agent(b_obs[idx], None if b_task is None else b_task[idx])
+        slot[idx] = torch.arange(len(idx))                               # minibatch position of each sample in it
+        before = idx - n
+        prev = torch.where(before >= 0, slot[before.clamp_min(0)], -1)  # ... of each sample's step before, -1 if absent
+        slot[idx] = -1
+        logits, value = agent(b_obs[idx], None if b_task is None else b_task[idx], prev=prev)
         logp_all = torch.log_softmax(logits, -1)
         logp = logp_all.gather(1, b_act[idx, None]).squeeze(1)
         a = b_adv[idx]; a = (a - a.mean()) / (a.std() + 1e-8)

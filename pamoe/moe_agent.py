@@ -14,8 +14,9 @@ from .tiered import TieredStore, Adam
 from .moe_layers import MoEFeedForward, expert_shapes
 
 # %% auto #0
-__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'MoEAgent', 'TaskHead',
-           'expert_init', 'store_init', 'new_store', 'task_parameters', 'AgentOptimizer', 'atari_id', 'make_atari']
+__all__ = ['ATARI_ACTIONS', 'StoreView', 'home_experts', 'TaskRouter', 'DenseFeedForward', 'Block', 'shared_windows', 'MoEAgent',
+           'TaskHead', 'expert_init', 'store_init', 'new_store', 'task_parameters', 'AgentOptimizer', 'atari_id',
+           'make_atari']
 
 # %% ../nbs/23_moe_agent.ipynb #52630167
 class StoreView:
@@ -71,7 +72,21 @@ class Block(nn.Module):
         y, bal = self.ffn(self.ln2(x))
         return x + y, bal
 
-# %% ../nbs/23_moe_agent.ipynb #4aa0d7ec
+# %% ../nbs/23_moe_agent.ipynb #89f3642c
+def shared_windows(obs:Tensor,     # (B, frames, H, W) observations
+                   prev:Tensor,    # (B,) batch index of the sample one step earlier in the same session, -1 for none
+                   context:int) -> Tensor:
+    "(B, context) window ids: window `j` of `b` has the id of window `j + 1` of `prev[b]` when their frames agree, else `b * context + j`."
+    B = obs.shape[0]
+    ids = torch.arange(B * context, device=obs.device).view(B, context)
+    if prev.shape != (B,): raise ValueError(f"prev must hold one index per observation, shape ({B},), not {tuple(prev.shape)}")
+    p = prev.clamp_min(0)
+    same = (prev >= 0) & (obs[:, :-1] == obs[p, 1:]).flatten(1).all(1)
+    for _ in range(context - 1):                  # follow the chain back, one step per pass
+        ids[:, :-1] = torch.where(same[:, None], ids[p, 1:], ids[:, :-1])
+    return ids
+
+# %% ../nbs/23_moe_agent.ipynb #7427eb7d
 class MoEAgent(nn.Module):
     "Conv encoder -> causal transformer with MoE (or dense) feed-forward sublayers over `context` steps -> policy, value."
     def __init__(self, n_actions:int,                # policy outputs
@@ -139,21 +154,43 @@ class MoEAgent(nn.Module):
 
     def moe_layers(self) -> list: return [b.ffn for b in self.blocks if isinstance(b.ffn, MoEFeedForward)]
 
-    def embed(self, obs:Tensor) -> Tensor:
-        "(B, frames, 84, 84) uint8 -> (B, context, d) step embeddings."
+    def encode(self, x:Tensor) -> Tensor:
+        "(N, stack, 84, 84) uint8 windows -> (N, d): scaled to [-2, 2) and encoded in channels-last layout (faster on CPUs)."
+        return self.encoder(x.contiguous(memory_format=torch.channels_last).float().sub_(128.0).div_(64.0))
+
+    def embed(self, obs:Tensor, prev:Tensor|None=None, cache:dict|None=None) -> Tensor:
+        """(B, frames, 84, 84) uint8 -> (B, context, d) step embeddings. A window that another sample also holds is
+        encoded once: `prev[b]` is the batch index of the sample one step before `b` in the same session (-1: none), or
+        `cache` (a dict, inference only) carries the last call's observations and embeddings to the next call on the
+        same sessions. Shared windows are found by comparing frames, so a wrong `prev` costs time, never correctness."""
         if obs.dim() != 4 or obs.shape[1] != self.frames:
             raise ValueError(f"observations must be (B, {self.frames}, 84, 84) (stack {self.stack} + context {self.context} - 1), got {tuple(obs.shape)}")
-        B = obs.shape[0]
-        x = obs.unfold(1, self.stack, 1).permute(0, 1, 4, 2, 3)             # (B, context, stack, 84, 84)
-        x = (x.reshape(B * self.context, self.stack, 84, 84).float() - 128.0) / 64.0
-        return self.encoder(x).view(B, self.context, self.d)
+        if cache is not None and prev is not None: raise ValueError("pass prev or cache, not both")
+        if cache is not None and torch.is_grad_enabled(): raise ValueError("the embedding cache is for inference: call under torch.no_grad()")
+        B, C = obs.shape[0], self.context
+        known, old = None, None if cache is None else cache.get('obs')
+        if old is not None and old.shape == obs.shape:     # the cached rows come first; row b follows cached row b
+            obs, known = torch.cat([old, obs]), cache['emb'].reshape(B * C, self.d)
+            prev = torch.cat([torch.full((B,), -1, device=obs.device), torch.arange(B, device=obs.device)])
+        win = obs.unfold(1, self.stack, 1).permute(0, 1, 4, 2, 3)             # (B, context, stack, 84, 84), a view
+        if prev is None: out = self.encode(win.reshape(B * C, self.stack, 84, 84))
+        else:
+            ids, inverse = shared_windows(obs, torch.as_tensor(prev, device=obs.device), C)[-B:].unique(return_inverse=True)
+            n_known = 0 if known is None else int((ids < B * C).sum())          # windows the cache holds
+            new = ids[n_known:]
+            out = self.encode(win[new // C, new % C])
+            if n_known: out = torch.cat([known[ids[:n_known]], out])
+            out = out[inverse.reshape(-1)]
+        out = out.view(B, C, self.d)
+        if cache is not None: cache.update(obs=obs[-B:], emb=out)
+        return out
 
-    def forward(self, obs:Tensor, task:Tensor|None=None) -> tuple[Tensor, Tensor]:
-        "Observations (and task ids, for task-aware routers) -> (logits (B, n_actions), value (B,))."
+    def forward(self, obs:Tensor, task:Tensor|None=None, prev:Tensor|None=None, cache:dict|None=None) -> tuple[Tensor, Tensor]:
+        "Observations (and task ids, for task-aware routers) -> (logits (B, n_actions), value (B,)); `prev`, `cache`: see `embed`."
         t = None if task is None or not self.n_tasks else torch.as_tensor(task, dtype=torch.long, device=self.device).reshape(-1)
         if self.n_tasks:
             for m in self.moe_layers(): m.router.task = t
-        x = self.embed(torch.as_tensor(obs, device=self.device)) + self.pos      # numpy or tensors from anywhere
+        x = self.embed(torch.as_tensor(obs, device=self.device), prev, cache) + self.pos      # numpy or tensors from anywhere
         self._balance = []
         for b in self.blocks:
             x, bal = b(x, self.mask)
