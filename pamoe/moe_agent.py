@@ -78,8 +78,8 @@ def shared_windows(obs:Tensor,     # (B, frames, H, W) observations
                    context:int) -> Tensor:
     "(B, context) window ids: window `j` of `b` has the id of window `j + 1` of `prev[b]` when their frames agree, else `b * context + j`."
     B = obs.shape[0]
-    ids = torch.arange(B * context, device=obs.device).view(B, context)
     if prev.shape != (B,): raise ValueError(f"prev must hold one index per observation, shape ({B},), not {tuple(prev.shape)}")
+    ids = torch.arange(B * context, device=obs.device).view(B, context)
     p = prev.clamp_min(0)
     same = (prev >= 0) & (obs[:, :-1] == obs[p, 1:]).flatten(1).all(1)
     for _ in range(context - 1):                  # follow the chain back, one step per pass
@@ -162,7 +162,8 @@ class MoEAgent(nn.Module):
         """(B, frames, 84, 84) uint8 -> (B, context, d) step embeddings. A window that another sample also holds is
         encoded once: `prev[b]` is the batch index of the sample one step before `b` in the same session (-1: none), or
         `cache` (a dict, inference only) carries the last call's observations and embeddings to the next call on the
-        same sessions. Shared windows are found by comparing frames, so a wrong `prev` costs time, never correctness."""
+        same sessions; it is valid while the parameters stay as they are (start an empty one after each update).
+        Shared windows are found by comparing frames, so a wrong `prev` costs time, never correctness."""
         if obs.dim() != 4 or obs.shape[1] != self.frames:
             raise ValueError(f"observations must be (B, {self.frames}, 84, 84) (stack {self.stack} + context {self.context} - 1), got {tuple(obs.shape)}")
         if cache is not None and prev is not None: raise ValueError("pass prev or cache, not both")
@@ -182,7 +183,7 @@ class MoEAgent(nn.Module):
             if n_known: out = torch.cat([known[ids[:n_known]], out])
             out = out[inverse.reshape(-1)]
         out = out.view(B, C, self.d)
-        if cache is not None: cache.update(obs=obs[-B:], emb=out)
+        if cache is not None: cache.update(obs=obs[-B:].clone(), emb=out)   # a copy: the caller may reuse its buffer
         return out
 
     def forward(self, obs:Tensor, task:Tensor|None=None, prev:Tensor|None=None, cache:dict|None=None) -> tuple[Tensor, Tensor]:
