@@ -19,10 +19,17 @@ games share experts. Then the load-balancing loss across games (`balance='tasks'
 seen, which lets each game keep to its own experts) with shared heads, and with per-game heads and a frozen network;
 and per-game heads with the shared parameters learning at a tenth of the lr after the first game (`shared_lr=0.1`).
 
+On Atari, at a budget where the agents start to learn (about 4 hours for the three agents on two cores):
+
+    python benchmarks/forgetting.py --preset atari-fast --seeds 0 --variants dense moe moe+detector --root runs/atari
+        --set games='["Boxing","Breakout"]' steps_per_game=262144 eval_max_steps=10000 checkpoint_every=16
+
 Trains (or loads, cached under `--root` by config hash; interrupted runs resume) the variants for each seed,
 `--workers` runs at a time in separate processes with one torch thread each, then prints:
 - per MoE variant, the share of each game's tokens on its home experts, I(game; expert) and the number of experts
   in use (2 ** H(expert)), both averaged over layers and seeds;
+- the learning curves: each window's mean training episode return in quarters of the window (mean over seeds);
+- random play's score (uniform actions, the same evaluation episodes);
 - the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
 - per variant and game, the score at the end of its own window, at the end of the sequence, and forgetting
   (own - final), each as the mean over seeds with a 95% t-interval;
@@ -74,6 +81,14 @@ def entropy_bits(counts) -> float:
     p = np.asarray(counts, float); p = p[p > 0] / p.sum()
     return float(-(p * np.log2(p)).sum())
 
+class RandomPlay:
+    "An agent that plays uniformly at random, for `continual.evaluate` (sampled evaluation draws from its uniform logits)."
+    def __init__(self, n_actions:int): self.n_actions = n_actions
+    def eval(self): pass
+    def train(self): pass
+    def __call__(self, obs, task=None, cache=None):
+        return torch.zeros(len(obs), self.n_actions), torch.zeros(len(obs))
+
 def interval(x) -> str:
     "mean ± half-width of the 95% t-interval over seeds (just the mean for one seed)."
     x = np.asarray(x, float)
@@ -115,7 +130,19 @@ def main():
         used = np.mean([2 ** entropy_bits(g.groupby('expert')['count'].sum()) for s in a.seeds for _, g in res[v, s]['routing'].groupby('layer')])
         print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items())
               + f"; I(game; expert) {mi:.2f} bits, {used:.1f} experts in use")
-    print("\n# score of each game after each window (mean over seeds; random play 21.3 for 3 actions, at most 64)")
+    print("\n# learning: mean training episode return in each quarter of each window (mean over seeds)")
+    log = pd.concat([r['log'].assign(variant=v, seed=s) for (v, s), r in res.items()])
+    log['quarter'] = (log.iteration - 1) % base.iterations_per_game * 4 // base.iterations_per_game + 1
+    log['total'] = log.ret.fillna(0) * log.episodes
+    q = log.groupby(['variant', 'seed', 'window', 'game', 'quarter'], sort=False)[['total', 'episodes']].sum()
+    q = (q.total / q.episodes).groupby(['variant', 'window', 'game', 'quarter'], sort=False).mean().unstack('quarter')
+    print(q.round(2).to_string())
+    if base.eval_greedy: print("\n# random play: not measured (the evaluation is greedy)")
+    else:
+        rp = RandomPlay(base.actions)
+        print("\n# random play (uniform actions, the same evaluation): "
+              + ', '.join(f"{g} {continual.evaluate(rp, base, i):.2f}" for i, g in enumerate(base.games)))
+    print(f"\n# score of each game after each window (mean over seeds{'; at most 64' if base.env == 'synthetic' else ''})")
     m = evals.groupby(['variant', 'window', 'after', 'game'], sort=False).score.mean().unstack('game')
     print(m.round(1).to_string())
     f = pd.concat([continual.forgetting(evals[(evals.variant == v) & (evals.seed == s)], v).assign(seed=s)
