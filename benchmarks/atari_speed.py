@@ -9,6 +9,7 @@ out of the medians (it pays for the first expert loads). Evaluation is off. Prin
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
 import argparse, tempfile, time
+from dataclasses import replace
 import torch
 from pamoe import continual
 from pamoe.ppo import parse_settings
@@ -24,7 +25,7 @@ def main():
     budget = continual.preset(a.preset)
     over = dict(games=(a.game,), eval_episodes=1, eval_max_steps=1, checkpoint_every=0) | parse_settings(a.set)
     cfg = continual.preset(a.preset, **over)
-    cfg = continual.preset(a.preset, **(over | dict(steps_per_game=a.iterations * cfg.batch_size)))
+    cfg = replace(cfg, steps_per_game=a.iterations * cfg.batch_size)
     with tempfile.TemporaryDirectory() as root:
         t0 = time.perf_counter()
         res = continual.run(cfg, root, progress=True, resume=False)

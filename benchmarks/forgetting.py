@@ -19,7 +19,8 @@ games share experts. Then the load-balancing loss across games (`balance='tasks'
 seen, which lets each game keep to its own experts) with shared heads, and with per-game heads and a frozen network;
 and per-game heads with the shared parameters learning at a tenth of the lr after the first game (`shared_lr=0.1`).
 
-On Atari, at a budget where the agents start to learn (about 4 hours for the three agents on two cores):
+On Atari (the three agents shared two cores for about 1.5 hours; at this budget they still play within the
+evaluation's noise of random play):
 
     python benchmarks/forgetting.py --preset atari-fast --seeds 0 --variants dense moe moe+detector --root runs/atari
         --set games='["Boxing","Breakout"]' steps_per_game=262144 eval_max_steps=10000 checkpoint_every=16
