@@ -17,10 +17,10 @@ from .moe_agent import MoEAgent, AgentOptimizer, task_parameters, new_store, mak
 from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
-__all__ = ['VARIANTS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs', 'evaluate',
-           'build', 'train_shared', 'train_sequence', 'minibatches', 'load_state', 'object_states', 'load_objects',
-           'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown',
-           'mutual_information', 'specialisation', 'forgetting', 'forgetting_summary']
+__all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
+           'evaluate', 'build', 'train_shared', 'train_sequence', 'minibatches', 'load_state', 'object_states',
+           'load_objects', 'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare',
+           'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -76,6 +76,7 @@ class ContinualConfig:
     prefetch_cover:float=0.95           # > 0: per layer the fewest experts covering this share of the routing history
     prefetch_update:bool=True           # with prefetch: before each PPO backward, hint the experts the next minibatch routed to in the rollout
     update_order:str='task'             # 'random': shuffled minibatches; 'task': each epoch's shuffle sorted by routing task id
+    minibatch:str='samples'             # 'samples': minibatches of shuffled steps (CleanRL); 'sessions': of whole sessions' rollouts
     prefetch_every:int=0                # re-send the wanted experts every this many steps (0: only when they change)
     # detector
     det_every:int=2                     # detector update every this many steps
@@ -103,6 +104,9 @@ class ContinualConfig:
         if self.batch_size % self.num_minibatches: raise ValueError(f"num_minibatches={self.num_minibatches} does not divide the batch {self.batch_size}")
         if self.policy not in ('lru', 'lfu', 'lrp'): raise ValueError(f"policy must be 'lru', 'lfu' or 'lrp', not {self.policy!r}")
         if self.update_order not in ('random', 'task'): raise ValueError(f"update_order must be 'random' or 'task', not {self.update_order!r}")
+        if self.minibatch not in ('samples', 'sessions'): raise ValueError(f"minibatch must be 'samples' or 'sessions', not {self.minibatch!r}")
+        if self.minibatch == 'sessions' and self.num_envs % self.num_minibatches:
+            raise ValueError(f"minibatch='sessions' needs num_minibatches={self.num_minibatches} to divide num_envs={self.num_envs}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
         if self.balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {self.balance!r}")
@@ -135,9 +139,14 @@ class ContinualConfig:
         "Hash of the config: the run's folder name."
         return hashlib.sha256(config_json(self).encode()).hexdigest()[:12]
 
+LATER_FIELDS = ('minibatch',)   # fields added after runs were cached: left out of the key at their defaults
+
 def config_json(cfg:ContinualConfig) -> str:
-    "The config as sorted JSON text."
-    return json.dumps(asdict(cfg), sort_keys=True)
+    "The config as sorted JSON text; a field of `LATER_FIELDS` at its default is left out, so older runs keep their keys."
+    d, default = asdict(cfg), {f.name: f.default for f in fields(ContinualConfig)}
+    for f in LATER_FIELDS:
+        if d[f] == default[f]: del d[f]
+    return json.dumps(d, sort_keys=True)
 
 PRESETS = {
     'quick': {},
@@ -260,7 +269,7 @@ def evaluate(agent:MoEAgent, cfg:ContinualConfig, game:int, # index into cfg.gam
     got = done_returns[:cfg.eval_episodes]
     return float(np.mean(got if got else ret))
 
-# %% ../nbs/24_continual.ipynb #694d1fad
+# %% ../nbs/24_continual.ipynb #bf37ed2c
 class _NoPrefetch:
     "A store stand-in for the Prefetcher when prefetching is off: hints go nowhere."
     def prefetch(self, ids): pass
@@ -429,10 +438,22 @@ def train_sequence(cfg:ContinualConfig,
     return res
 
 def minibatches(cfg, gen, task=None) -> list:
-    """Every epoch's minibatch indices into the flattened rollout, in order: shuffled with `gen` (CleanRL's order), and
-    with `update_order='task'` each epoch's shuffle stably sorted so that the samples routed with the rollout's last
-    task id (`task`: per sample, time-major) come first in even epochs (0, 2, ...) and last in odd ones."""
+    """Every epoch's minibatch indices into the flattened rollout (time-major: sample `t * num_envs + session`), in
+    order: shuffled with `gen` (CleanRL's order), and with `update_order='task'` each epoch's shuffle stably sorted so
+    that the samples routed with the rollout's last task id (`task`: per sample) come first in even epochs (0, 2, ...)
+    and last in odd ones. With `minibatch='sessions'` the shuffle is of sessions, each minibatch holds every step of
+    `num_envs / num_minibatches` of them, and the task sort goes by each session's share of samples with that id."""
     B, out = cfg.batch_size, []
+    if cfg.minibatch == 'sessions':
+        n, steps = cfg.num_envs, torch.arange(cfg.num_steps)[:, None] * cfg.num_envs
+        per = n // cfg.num_minibatches
+        for epoch in range(cfg.update_epochs):
+            perm = torch.randperm(n, generator=gen)
+            if cfg.update_order == 'task' and task is not None:
+                other = (task.reshape(-1, n) != task[-1]).double().mean(0)[perm]
+                perm = perm[torch.sort(other if epoch % 2 == 0 else -other, stable=True).indices]
+            out += [(steps + perm[s:s + per]).reshape(-1) for s in range(0, n, per)]
+        return out
     mb = B // cfg.num_minibatches
     for epoch in range(cfg.update_epochs):
         perm = torch.randperm(B, generator=gen)
