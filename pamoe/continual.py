@@ -443,24 +443,15 @@ def minibatches(cfg, gen, task=None) -> list:
     that the samples routed with the rollout's last task id (`task`: per sample) come first in even epochs (0, 2, ...)
     and last in odd ones. With `minibatch='sessions'` the shuffle is of sessions, each minibatch holds every step of
     `num_envs / num_minibatches` of them, and the task sort goes by each session's share of samples with that id."""
-    B, out = cfg.batch_size, []
-    if cfg.minibatch == 'sessions':
-        n, steps = cfg.num_envs, torch.arange(cfg.num_steps)[:, None] * cfg.num_envs
-        per = n // cfg.num_minibatches
-        for epoch in range(cfg.update_epochs):
-            perm = torch.randperm(n, generator=gen)
-            if cfg.update_order == 'task' and task is not None:
-                other = (task.reshape(-1, n) != task[-1]).double().mean(0)[perm]
-                perm = perm[torch.sort(other if epoch % 2 == 0 else -other, stable=True).indices]
-            out += [(steps + perm[s:s + per]).reshape(-1) for s in range(0, n, per)]
-        return out
-    mb = B // cfg.num_minibatches
+    sessions, out = cfg.minibatch == 'sessions', []
+    n = cfg.num_envs if sessions else cfg.batch_size                     # what is shuffled: sessions or samples
+    per, steps = n // cfg.num_minibatches, torch.arange(cfg.num_steps)[:, None] * cfg.num_envs
     for epoch in range(cfg.update_epochs):
-        perm = torch.randperm(B, generator=gen)
+        perm = torch.randperm(n, generator=gen)
         if cfg.update_order == 'task' and task is not None:
-            other = (task[perm] != task[-1]).long()
-            perm = perm[torch.sort(other if epoch % 2 == 0 else 1 - other, stable=True).indices]
-        out += [perm[s:s + mb] for s in range(0, B, mb)]
+            other = (task.reshape(-1, n) != task[-1]).double().mean(0)[perm]    # share of each one's samples with another id
+            perm = perm[torch.sort(other if epoch % 2 == 0 else -other, stable=True).indices]
+        out += [(steps + perm[s:s + per]).reshape(-1) if sessions else perm[s:s + per] for s in range(0, n, per)]
     return out
 
 def _route_counts(route, idx, n_experts) -> np.ndarray:
