@@ -88,6 +88,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'pamoe.continual.GameEnvs.close': ('continual.html#gameenvs.close', 'pamoe/continual.py'),
                                  'pamoe.continual.GameEnvs.load_state': ('continual.html#gameenvs.load_state', 'pamoe/continual.py'),
                                  'pamoe.continual.GameEnvs.state': ('continual.html#gameenvs.state', 'pamoe/continual.py'),
+                                 'pamoe.continual.GameEnvs.step': ('continual.html#gameenvs.step', 'pamoe/continual.py'),
                                  'pamoe.continual.GameEnvs.switch': ('continual.html#gameenvs.switch', 'pamoe/continual.py'),
                                  'pamoe.continual._NoPrefetch': ('continual.html#_noprefetch', 'pamoe/continual.py'),
                                  'pamoe.continual._NoPrefetch.prefetch': ('continual.html#_noprefetch.prefetch', 'pamoe/continual.py'),

@@ -49,6 +49,7 @@ class ContinualConfig:
     eps:float=1e-5
     max_grad_norm:float=0.5
     clip_reward:bool=True               # train on sign(reward) (episode returns are logged raw)
+    life_loss:bool=False                # Atari: a lost life ends the return PPO learns from; the game plays on, scores count whole games
     # agent
     d:int=32
     heads:int=2
@@ -112,6 +113,7 @@ class ContinualConfig:
         if self.balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {self.balance!r}")
         if not self.shared_lr > 0: raise ValueError(f"shared_lr must be > 0, not {self.shared_lr} (to stop the shared parameters, set freeze_shared)")
         if self.freeze_shared and self.shared_lr != 1: raise ValueError("freeze_shared and shared_lr != 1 both set: choose one")
+        if self.life_loss and self.env != 'atari': raise ValueError("life_loss needs env='atari': synthetic games have no lives")
         for name, on in (('freeze_shared', self.freeze_shared), ('task_heads', self.task_heads), ("balance='tasks'", self.balance == 'tasks')):
             if on and (self.variant != 'moe+detector' or not self.task_routing):   # all need the game, hence a detected one
                 raise ValueError(f"{name} needs variant='moe+detector' with task_routing: only that agent knows the game")
@@ -139,7 +141,7 @@ class ContinualConfig:
         "Hash of the config: the run's folder name."
         return hashlib.sha256(config_json(self).encode()).hexdigest()[:12]
 
-LATER_FIELDS = ('minibatch',)   # fields added after runs were cached: left out of the key at their defaults
+LATER_FIELDS = ('minibatch', 'life_loss')   # fields added after runs were cached: left out of the key at their defaults
 
 def config_json(cfg:ContinualConfig) -> str:
     "The config as sorted JSON text; a field of `LATER_FIELDS` at its default is left out, so older runs keep their keys."
@@ -239,6 +241,13 @@ class GameEnvs:
         self.env._autoreset_envs[:] = st['autoreset'].numpy()
         for e, es in zip(self.env.envs, st['envs']): _load_atari_state(e, es)
 
+    def step(self, actions:np.ndarray):
+        "One step of the current game: (observations, rewards, done, lost), `lost` where a life was lost or the episode ended."
+        before = None if self.cfg.env == 'synthetic' else np.array([e.unwrapped.ale.lives() for e in self.env.envs])
+        o, r, term, trunc, info = self.env.step(actions)
+        done = term | trunc
+        return o, r, done, done if before is None else done | (np.asarray(info['lives']) < before)
+
     def close(self):
         for e in self.envs.values(): e.close()
 
@@ -269,7 +278,7 @@ def evaluate(agent:MoEAgent, cfg:ContinualConfig, game:int, # index into cfg.gam
     got = done_returns[:cfg.eval_episodes]
     return float(np.mean(got if got else ret))
 
-# %% ../nbs/24_continual.ipynb #bf37ed2c
+# %% ../nbs/24_continual.ipynb #3f58733a
 class _NoPrefetch:
     "A store stand-in for the Prefetcher when prefetching is off: hints go nowhere."
     def prefetch(self, ids): pass
@@ -387,10 +396,9 @@ def train_sequence(cfg:ContinualConfig,
                         a = torch.multinomial(logp_all.exp(), 1, generator=gen).squeeze(1)
                         act_buf[t], val_buf[t] = a, value
                         logp_buf[t] = logp_all.gather(1, a[:, None]).squeeze(1)
-                        o, r, term, trunc, _ = envs.env.step(a.numpy())
-                        done = term | trunc
+                        o, r, done, lost = envs.step(a.numpy())
                         rew_buf[t] = torch.as_tensor(np.sign(r) if cfg.clip_reward else r, dtype=torch.float32)
-                        term_buf[t] = torch.as_tensor(done, dtype=torch.float32)
+                        term_buf[t] = torch.as_tensor(lost if cfg.life_loss else done, dtype=torch.float32)
                         ep_ret += r
                         for i in np.nonzero(done)[0]: finished.append(float(ep_ret[i])); ep_ret[i] = 0.0
                         obs = torch.as_tensor(o)
