@@ -269,9 +269,9 @@ def evaluate(agent:MoEAgent, cfg:ContinualConfig, game:int, # index into cfg.gam
             task = torch.full((n,), detector.observe(obs[:, -cfg.stack:]), dtype=torch.long)
         logits = agent(obs, task, cache=cache)[0].cpu()
         a = logits.argmax(-1) if cfg.eval_greedy else torch.multinomial(logits.softmax(-1), 1, generator=gen).squeeze(1)
-        obs, r, term, trunc, _ = envs.env.step(a.numpy())
+        obs, r, done, _ = envs.step(a.numpy())
         ret += r
-        for i in np.nonzero(term | trunc)[0]: done_returns.append(ret[i]); ret[i] = 0.0
+        for i in np.nonzero(done)[0]: done_returns.append(ret[i]); ret[i] = 0.0
         if len(done_returns) >= cfg.eval_episodes: break
     agent.train(); envs.close()
     if detector is not None: detector.reset_state()
