@@ -1,6 +1,7 @@
 """How to fetch many small experts host->GPU near the link's speed: four ways, measured against the link.
 
     python benchmarks/h2d_batched.py [--sizes-kb 100 1000] [--batches 1 8 32 128] [--host-experts 512] [--repeats 5]
+                                     [--limit-mb 256]
     python benchmarks/h2d_batched.py --device cpu      # no GPU: runs the three copy paths that need none, on the CPU
 
 The tiered store fetches one expert per copy. On an H100 a synchronised copy of 100 KB reaches about 5 GB/s of the
@@ -18,7 +19,7 @@ random from a pinned host arena of `--host-experts` blocks into the first `k` ro
   reads the `k` blocks over the link.
 
 Every path's result is checked against the host blocks. The limit is the synchronised copy of one pinned 256 MB buffer
-(best of 5). Prints a table; asserts nothing beyond the copies' correctness.
+(`--limit-mb`, best of 5). Prints a table; asserts nothing beyond the copies' correctness.
 """
 import argparse, time
 import torch
@@ -70,12 +71,13 @@ def main():
     ap.add_argument('--batches', type=int, nargs='+', default=[1, 8, 32, 128])
     ap.add_argument('--host-experts', type=int, default=512, help='blocks in the pinned host arena (the batch draws from them)')
     ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--limit-mb', type=int, default=256, help="size of the one buffer copied to measure the limit")
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = ap.parse_args()
     device = torch.device(a.device); gpu = device.type == 'cuda'
     if not gpu: print("no GPU: the three paths that need none run on the CPU, to check them (their speeds say nothing of a link)")
-    limit = link_bw(device)
-    print(f"limit: {limit / 1e9:.1f} GB/s ({'pinned host -> GPU' if gpu else 'host -> host'}, 256 MB, synchronised, best of 5)")
+    limit = link_bw(device, a.limit_mb << 20)
+    print(f"limit: {limit / 1e9:.1f} GB/s ({'pinned host -> GPU' if gpu else 'host -> host'}, {a.limit_mb} MB, synchronised, best of 5)")
     g = torch.Generator().manual_seed(0)
     print(f"{'expert':>8} {'batch':>5}  {'path':<32} {'GB/s':>7} {'of limit':>8}")
     for kb in a.sizes_kb:
