@@ -28,3 +28,29 @@ def test_h2d_batched_checks_the_copies():
         dev.zero_(); fetch(src)
         assert torch.equal(dev[:3], host[src]), name
         assert not torch.equal(dev[:3], host[src.flip(0)]), name
+
+
+def test_final_scores_rebuilds_the_final_agent(tmp_path):
+    "final_scores rebuilds a finished run's final agent exactly: at the run's own seed it scores what the run's last evaluation did."
+    sys.path.insert(0, str(ROOT/'benchmarks'))
+    try: import final_scores
+    finally: sys.path.pop(0)
+    from pamoe import continual
+    tiny = dict(games=(0, 1), steps_per_game=256, num_envs=8, num_steps=16, episode_steps=16, eval_episodes=8, eval_max_steps=64,
+                d=16, expert_hidden=16, n_experts=4, capacity_device=3, capacity_host=3, channels=(4, 8))
+    cfg = continual.preset('quick', variant='moe+detector', **tiny)
+    res = continual.run(cfg, tmp_path, progress=False)
+    last = res['evals'][res['evals'].window == res['evals'].window.max()]
+    cfg2, agent, det, store = final_scores.final_agent(tmp_path/cfg.key, tmp_path/'rebuilt')
+    try:
+        assert cfg2 == cfg
+        for gi, want in zip(last.game_index, last.score): assert continual.evaluate(agent, cfg, gi, det) == want
+        df = final_scores.scores(agent, cfg, det, repeats=2, name='x')
+    finally: store.close()
+    assert list(df.columns) == ['name', 'game', 'repeat', 'score'] and len(df) == 2 * 2
+    s = final_scores.summary(df)
+    assert (s.evaluations == 2).all() and s['mean'].between(0, 64).all()
+    r = subprocess.run([sys.executable, ROOT/'benchmarks'/'final_scores.py', tmp_path/cfg.key, '--repeats', '2', '--random'],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert 'random play' in r.stdout and 'moe+detector' in r.stdout
