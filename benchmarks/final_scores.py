@@ -1,14 +1,20 @@
-"""Final agents of finished `pamoe.continual` runs, evaluated again with more episodes, next to random play.
+"""Finished `pamoe.continual` runs' agents evaluated again with more episodes: final scores, forgetting, random play.
 
-    python benchmarks/final_scores.py RUN_DIR [RUN_DIR ...] [--repeats 8] [--random]
+    python benchmarks/final_scores.py RUN_DIR [RUN_DIR ...] [--repeats 8] [--random] [--forgetting]
 
 A run evaluates each game with `eval_episodes` episodes (4 in the Atari presets), too few to tell a small score from
 random play: Breakout's random play scored 0.75 in one 4-episode evaluation and 1.44 ± 0.15 over 32 episodes. This
-script rebuilds each run's final agent (with its task detector) from the run's `last.pt` and calls
+script rebuilds a run's agent (with its task detector) from a checkpoint in the run folder and calls
 `continual.evaluate` `--repeats` times with new seeds. Each call plays `eval_episodes` episodes, one per session when
-they are no more than `num_envs` (as in the presets), so short episodes are not favoured. It prints each game's mean ± standard error over the calls, and with `--random` the
-same for uniform random play (the first run's config). The run folders are only read: the store is rebuilt in a
-temporary folder.
+they are no more than `num_envs` (as in the presets), so short episodes are not favoured.
+
+- By default: each game's score at the end of the sequence (`last.pt`), mean ± standard error over the calls.
+- `--forgetting`: also each game's score at the end of its own (last) window, from the window's checkpoint
+  (`window<W>.pt`, kept by runs trained since 2026-11-23), and forgetting = own - final. Both ends use the same seeds,
+  so the standard error of forgetting is that of the paired differences.
+- `--random`: uniform random play too, with the first run's config.
+
+The run folders are only read: the stores are rebuilt in a temporary folder.
 """
 import argparse, json, sys, tempfile
 from pathlib import Path
@@ -21,12 +27,20 @@ from pamoe.task_detector import FrameReplay
 sys.path.insert(0, str(Path(__file__).parent))
 from forgetting import RandomPlay
 
-def final_agent(run_dir, tmp):
-    "(config, agent, detector, store) of finished run `run_dir`, as its last checkpoint left them; the store in folder `tmp`."
-    run_dir = Path(run_dir)
-    cfg = continual.ContinualConfig(**json.loads((run_dir / 'config.json').read_text()))
-    ck = continual.load_state(run_dir / 'last.pt', cfg)
-    if (ck['window'], ck['done']) != (len(cfg.windows), 0): raise ValueError(f"{run_dir}: its last checkpoint is not the end of the sequence")
+def run_config(run_dir) -> continual.ContinualConfig:
+    return continual.ContinualConfig(**json.loads((Path(run_dir) / 'config.json').read_text()))
+
+def agent_at(run_dir, tmp, window:int|None=None):
+    """(config, agent, detector, store) of run `run_dir` as the end of window `window` left them (None: the end of the
+    sequence); the store rebuilt in folder `tmp`."""
+    run_dir = Path(run_dir); cfg = run_config(run_dir)
+    path = run_dir / ('last.pt' if window is None else f'window{window}.pt')
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist" + ('' if window is None else ": the run kept no window checkpoints (trained before they were kept)"))
+    ck = continual.load_state(path, cfg)
+    if (ck['window'], ck['done']) != (len(cfg.windows) if window is None else window + 1, 0):
+        raise ValueError(f"{path} is not the checkpoint at the end of {'the sequence' if window is None else f'window {window}'}")
+    Path(tmp).mkdir(parents=True, exist_ok=True)
     agent, opt, store, det, pf = continual.build(cfg, Path(tmp) / 'experts.store')
     replay = FrameReplay(len(cfg.games), 256, cfg.stack, seed=cfg.seed) if det is not None else None
     envs = continual.GameEnvs(cfg)
@@ -34,36 +48,54 @@ def final_agent(run_dir, tmp):
     finally: envs.close()
     return cfg, agent, det, store
 
-def scores(agent, cfg, det=None, repeats=8, name='') -> pd.DataFrame:
-    "Tidy frame (name, game, repeat, score): `repeats` evaluations of each game, seeds apart from the runs' own."
-    return pd.DataFrame([dict(name=name, game=str(g), repeat=r, score=continual.evaluate(agent, cfg, gi, det, seed=20_000 + 1000 * r))
-                         for gi, g in enumerate(cfg.games) for r in range(repeats)])
+def scores(agent, cfg, det=None, repeats=8, name='', games=None) -> pd.DataFrame:
+    "Tidy frame (name, game, repeat, score): `repeats` evaluations of each game (of `games` indices), seeds apart from the runs' own."
+    games = range(len(cfg.games)) if games is None else games
+    return pd.DataFrame([dict(name=name, game=str(cfg.games[gi]), repeat=r, score=continual.evaluate(agent, cfg, gi, det, seed=20_000 + 1000 * r))
+                         for gi in games for r in range(repeats)])
 
-def summary(df:pd.DataFrame) -> pd.DataFrame:
-    "Mean and standard error of the mean over repeats, per name and game."
-    g = df.groupby(['name', 'game'], sort=False).score
-    return pd.DataFrame(dict(mean=g.mean(), se=g.std(ddof=1) / np.sqrt(g.count()), evaluations=g.count()))
+def run_scores(run_dir, repeats=8, forgetting=False) -> pd.DataFrame:
+    """Tidy frame (name, game, repeat, final[, own, forgetting]) of run `run_dir`: each game's scores at the end of the
+    sequence and, with `forgetting`, at the end of its last own window."""
+    cfg = run_config(run_dir); name = f'{cfg.variant} ({Path(run_dir).name})'
+    own_window = {gi: w for w, gi in enumerate(cfg.windows)}               # each game's last window
+    parts = [('final', None, list(own_window))]
+    if forgetting: parts += [('own', w, [gi for gi, v in own_window.items() if v == w]) for w in sorted(set(own_window.values()))]
+    frames = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for which, window, games in parts:
+            cfg, agent, det, store = agent_at(run_dir, Path(tmp) / f'{which}{window}', window)
+            try: frames.append(scores(agent, cfg, det, repeats, name, games).assign(which=which))
+            finally:
+                if store is not None: store.close()
+    df = pd.concat(frames).pivot_table(index=['name', 'game', 'repeat'], columns='which', values='score', sort=False)
+    if forgetting: df['forgetting'] = df['own'] - df['final']
+    return df.reset_index().rename_axis(columns=None)
+
+def summary(df:pd.DataFrame, cols=('final',)) -> pd.DataFrame:
+    "Mean and standard error of the mean over repeats of each of `cols`, per name and game."
+    g = df.groupby(['name', 'game'], sort=False)
+    out = {}
+    for c in cols: out[c], out[f'{c} se'] = g[c].mean(), g[c].std(ddof=1) / np.sqrt(g[c].count())
+    return pd.DataFrame(out | {'evaluations': g.size()})
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('runs', nargs='+', help='finished run folders (with last.pt)')
-    ap.add_argument('--repeats', type=int, default=8, help='evaluations of eval_episodes episodes each, per game')
+    ap.add_argument('runs', nargs='+', help='finished run folders')
+    ap.add_argument('--repeats', type=int, default=8, help='evaluations of eval_episodes episodes each, per game and checkpoint')
+    ap.add_argument('--forgetting', action='store_true', help="also each game's score at the end of its own window (window<W>.pt)")
     ap.add_argument('--random', action='store_true', help='also random play, with the first run config')
     a = ap.parse_args()
     torch.set_num_threads(1)
-    frames = []
-    for d in a.runs:
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg, agent, det, store = final_agent(d, tmp)
-            try: frames.append(scores(agent, cfg, det, a.repeats, f'{cfg.variant} ({Path(d).name})'))
-            finally:
-                if store is not None: store.close()
+    frames = [run_scores(d, a.repeats, a.forgetting) for d in a.runs]
     if a.random:
-        cfg = continual.ContinualConfig(**json.loads((Path(a.runs[0]) / 'config.json').read_text()))
-        frames.append(scores(RandomPlay(cfg.actions), cfg, None, a.repeats, 'random play'))
-    out = summary(pd.concat(frames, ignore_index=True))
+        cfg = run_config(a.runs[0])
+        frames.append(scores(RandomPlay(cfg.actions), cfg, None, a.repeats, 'random play').rename(columns={'score': 'final'}))
+    cols = ('own', 'final', 'forgetting') if a.forgetting else ('final',)
+    out = summary(pd.concat(frames, ignore_index=True), cols)
     pd.set_option('display.width', 200)
-    print(f"# each evaluation: eval_episodes episodes ({cfg.eval_episodes} in the last run's config); mean and standard error over evaluations")
+    print(f"# each evaluation: eval_episodes episodes ({run_config(a.runs[0]).eval_episodes} in the first run's config); "
+          "mean and standard error over evaluations")
     print(out.round(2).to_string())
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/24_continual.ipynb #e50c1304
 from __future__ import annotations
-import hashlib, json, math, shutil, tempfile, time
+import hashlib, json, math, os, shutil, tempfile, time
 from dataclasses import dataclass, fields, asdict
 from pathlib import Path
 import numpy as np
@@ -18,9 +18,10 @@ from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
 __all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
-           'evaluate', 'build', 'train_shared', 'train_sequence', 'minibatches', 'load_state', 'object_states',
-           'load_objects', 'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare',
-           'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting', 'forgetting_summary']
+           'evaluate', 'build', 'train_shared', 'train_sequence', 'minibatches', 'keep_window', 'load_state',
+           'object_states', 'load_objects', 'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect',
+           'stall_compare', 'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting',
+           'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -318,7 +319,7 @@ def _rollout_misses(acc:dict, s0:dict, s1:dict, undetected:bool):
     if undetected: acc['undetected_misses'] += dm; acc['undetected_stall_s'] += ds
 
 def train_sequence(cfg:ContinualConfig,
-                   out_dir=None,          # run folder (config.json, log.csv, routing.csv, evals.csv, expert store, last.pt, DONE)
+                   out_dir=None,          # run folder (config.json, log.csv, routing.csv, evals.csv, expert store, last.pt, windowW.pt, DONE)
                    progress:bool=True,
                    resume:bool=True,      # continue from `out_dir/last.pt` when there is one; a finished run (DONE) is loaded
                    stop_at:int|None=None  # stop after the first checkpoint at or past this iteration (as if interrupted there)
@@ -330,7 +331,9 @@ def train_sequence(cfg:ContinualConfig,
     ck = load_state(out / 'last.pt', cfg) if resume and (out / 'last.pt').exists() else None
     out.mkdir(parents=True, exist_ok=True)
     (out / 'DONE').unlink(missing_ok=True)
-    if ck is None: (out / 'last.pt').unlink(missing_ok=True)           # starting over: an old checkpoint must not be resumed
+    if ck is None:                                                    # starting over: an old checkpoint must not be resumed
+        for f in [out / 'last.pt', *out.glob('window*.pt')]: f.unlink(missing_ok=True)
+    elif ck['done'] == 0 and ck['window'] > 0: keep_window(out, ck['window'] - 1)   # stopped before it was kept
     (out / 'config.json').write_text(config_json(cfg))
     agent, opt, store, det, pf = build(cfg, out / 'experts.store')
     replay = FrameReplay(len(cfg.games), 256, cfg.stack, seed=cfg.seed) if det is not None else None
@@ -360,6 +363,7 @@ def train_sequence(cfg:ContinualConfig,
         save_checkpoint(dict(version=CHECKPOINT_VERSION, config=config_json(cfg), window=w, done=done, step=step, iteration=it,
                         log=rows, routing=routing, evals=evals, outside=other, obs=obs, ep_ret=torch.from_numpy(ep_ret.copy()),
                         **object_states(agent, opt, store, det, pf, replay, envs, gen)), out / 'last.pt')
+        if done == 0 and out_dir is not None: keep_window(out, w - 1)
         return stop_at is not None and it >= stop_at
     bar = tqdm(total=len(cfg.windows) * cfg.iterations_per_game, initial=it, disable=not progress, desc=cfg.variant, unit='it')
     try:
@@ -501,6 +505,13 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
 
 # %% ../nbs/24_continual.ipynb #91c18f62
 CHECKPOINT_VERSION = 1
+
+def keep_window(out:Path, w:int):
+    "Keep run folder `out`'s `last.pt`, the checkpoint at the end of window `w`, as `window<w>.pt` (once)."
+    dst = out / f'window{w}.pt'
+    if dst.exists(): return
+    try: os.link(out / 'last.pt', dst)
+    except OSError: shutil.copyfile(out / 'last.pt', dst)
 
 def load_state(path, cfg:ContinualConfig|None=None) -> dict:
     "A checkpoint written by `train_sequence` (of `cfg`, when given), read with `torch.load(weights_only=True)`."

@@ -1,5 +1,7 @@
 """Benchmark scripts that CI can run at a toy size: they must keep working between the sessions that measure with them."""
 import subprocess, sys
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +32,9 @@ def test_h2d_batched_checks_the_copies():
         assert not torch.equal(dev[:3], host[src.flip(0)]), name
 
 
-def test_final_scores_rebuilds_the_final_agent(tmp_path):
-    "final_scores rebuilds a finished run's final agent exactly: at the run's own seed it scores what the run's last evaluation did."
+def test_final_scores_rebuilds_the_agents(tmp_path):
+    """final_scores rebuilds a finished run's agents exactly: at the run's own seed, the final agent scores what the run's
+    last evaluation did, and each window's checkpoint what the run's evaluation after that window did."""
     sys.path.insert(0, str(ROOT/'benchmarks'))
     try: import final_scores
     finally: sys.path.pop(0)
@@ -39,18 +42,26 @@ def test_final_scores_rebuilds_the_final_agent(tmp_path):
     tiny = dict(games=(0, 1), steps_per_game=256, num_envs=8, num_steps=16, episode_steps=16, eval_episodes=8, eval_max_steps=64,
                 d=16, expert_hidden=16, n_experts=4, capacity_device=3, capacity_host=3, channels=(4, 8))
     cfg = continual.preset('quick', variant='moe+detector', **tiny)
-    res = continual.run(cfg, tmp_path, progress=False)
-    last = res['evals'][res['evals'].window == res['evals'].window.max()]
-    cfg2, agent, det, store = final_scores.final_agent(tmp_path/cfg.key, tmp_path/'rebuilt')
-    try:
-        assert cfg2 == cfg
-        for gi, want in zip(last.game_index, last.score): assert continual.evaluate(agent, cfg, gi, det) == want
-        df = final_scores.scores(agent, cfg, det, repeats=2, name='x')
-    finally: store.close()
-    assert list(df.columns) == ['name', 'game', 'repeat', 'score'] and len(df) == 2 * 2
-    s = final_scores.summary(df)
-    assert (s.evaluations == 2).all() and s['mean'].between(0, 64).all()
-    r = subprocess.run([sys.executable, ROOT/'benchmarks'/'final_scores.py', tmp_path/cfg.key, '--repeats', '2', '--random'],
+    evals = continual.run(cfg, tmp_path, progress=False)['evals']
+    run_dir = tmp_path/cfg.key
+    for window in (None, 0, 1):
+        cfg2, agent, det, store = final_scores.agent_at(run_dir, tmp_path/f'rebuilt{window}', window)
+        try:
+            assert cfg2 == cfg
+            w = evals.window.max() if window is None else window
+            for gi, want in zip(evals[evals.window == w].game_index, evals[evals.window == w].score):
+                assert continual.evaluate(agent, cfg, gi, det) == want, (window, gi)
+        finally: store.close()
+    df = final_scores.run_scores(run_dir, repeats=2, forgetting=True)
+    assert list(df.columns) == ['name', 'game', 'repeat', 'final', 'own', 'forgetting'] and len(df) == 2 * 2
+    assert (df.forgetting == df.own - df.final).all()
+    s = final_scores.summary(df, ('own', 'final', 'forgetting'))
+    assert (s.evaluations == 2).all() and s['final'].between(0, 64).all()
+    (run_dir/'window0.pt').unlink()
+    with pytest.raises(FileNotFoundError, match='window0.pt does not exist'): final_scores.run_scores(run_dir, 1, forgetting=True)
+    with pytest.raises(ValueError, match='not the checkpoint at the end of window 0'):
+        (run_dir/'window0.pt').hardlink_to(run_dir/'window1.pt'); final_scores.agent_at(run_dir, tmp_path/'x', 0)
+    r = subprocess.run([sys.executable, ROOT/'benchmarks'/'final_scores.py', run_dir, '--repeats', '2', '--random'],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert 'random play' in r.stdout and 'moe+detector' in r.stdout
