@@ -511,7 +511,8 @@ def keep_window(out:Path, w:int):
     dst = out / f'window{w}.pt'
     if dst.exists(): return
     try: os.link(out / 'last.pt', dst)
-    except OSError: shutil.copyfile(out / 'last.pt', dst)
+    except OSError:                                           # no hard links here: a copy, published whole
+        tmp = dst.with_name(f'.{dst.name}.tmp'); shutil.copyfile(out / 'last.pt', tmp); os.replace(tmp, dst)
 
 def load_state(path, cfg:ContinualConfig|None=None) -> dict:
     "A checkpoint written by `train_sequence` (of `cfg`, when given), read with `torch.load(weights_only=True)`."
