@@ -16,19 +16,16 @@ they are no more than `num_envs` (as in the presets), so short episodes are not 
 
 The run folders are only read: the stores are rebuilt in a temporary folder.
 """
-import argparse, json, sys, tempfile
+import argparse, sys, tempfile
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from pamoe import continual
-from pamoe.task_detector import FrameReplay
+from pamoe.continual import run_config
 
 sys.path.insert(0, str(Path(__file__).parent))
 from forgetting import RandomPlay
-
-def run_config(run_dir) -> continual.ContinualConfig:
-    return continual.ContinualConfig(**json.loads((Path(run_dir) / 'config.json').read_text()))
 
 def agent_at(run_dir, tmp, window:int|None=None):
     """(config, agent, detector, store) of run `run_dir` as the end of window `window` left them (None: the end of the
@@ -42,9 +39,8 @@ def agent_at(run_dir, tmp, window:int|None=None):
         raise ValueError(f"{path} is not the checkpoint at the end of {'the sequence' if window is None else f'window {window}'}")
     Path(tmp).mkdir(parents=True, exist_ok=True)
     agent, opt, store, det, pf = continual.build(cfg, Path(tmp) / 'experts.store')
-    replay = FrameReplay(len(cfg.games), 256, cfg.stack, seed=cfg.seed) if det is not None else None
     envs = continual.GameEnvs(cfg)
-    try: continual.load_objects(ck, agent, opt, store, det, pf, replay, envs, torch.Generator())
+    try: continual.load_objects(ck, agent, opt, store, det, pf, continual.new_replay(cfg, det), envs, torch.Generator())
     finally: envs.close()
     return cfg, agent, det, store
 

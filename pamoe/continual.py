@@ -18,9 +18,9 @@ from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
 __all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
-           'evaluate', 'build', 'train_shared', 'train_sequence', 'minibatches', 'keep_window', 'load_state',
-           'object_states', 'load_objects', 'save_run', 'load_run', 'run', 'hit_rates', 'prefetch_effect',
-           'stall_compare', 'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting',
+           'evaluate', 'build', 'new_replay', 'train_shared', 'train_sequence', 'minibatches', 'keep_window',
+           'load_state', 'object_states', 'load_objects', 'save_run', 'run_config', 'load_run', 'run', 'hit_rates',
+           'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting',
            'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
@@ -304,6 +304,10 @@ def build(cfg:ContinualConfig, store_path=None):
                         cover=cfg.prefetch_cover, budget=cfg.capacity_device)
     return agent, opt, store, det, pf
 
+def new_replay(cfg:ContinualConfig, det) -> FrameReplay|None:
+    "The detector's replay of recent frames per game (None without a detector), as a run builds it and its checkpoints hold it."
+    return FrameReplay(len(cfg.games), 256, cfg.stack, seed=cfg.seed) if det is not None else None
+
 def train_shared(agent:MoEAgent, on:bool):
     "Let the agent's resident parameters learn (`on`) or freeze them, all but the per-game ones (router biases, per-game heads)."
     keep = {id(p) for p in task_parameters(agent)}
@@ -336,7 +340,7 @@ def train_sequence(cfg:ContinualConfig,
     elif ck['done'] == 0 and ck['window'] > 0: keep_window(out, ck['window'] - 1)   # stopped before it was kept
     (out / 'config.json').write_text(config_json(cfg))
     agent, opt, store, det, pf = build(cfg, out / 'experts.store')
-    replay = FrameReplay(len(cfg.games), 256, cfg.stack, seed=cfg.seed) if det is not None else None
+    replay = new_replay(cfg, det)
     envs = GameEnvs(cfg)
     gen = torch.Generator().manual_seed(cfg.seed)
     n, T, L, E = cfg.num_envs, cfg.num_steps, cfg.layers, cfg.n_experts
@@ -561,13 +565,17 @@ def save_run(res:dict, out_dir):
     (out / 'store.json').write_text(json.dumps({'outside': res['store_outside'], 'final': res['store_final']}))
     (out / 'DONE').write_text('')
 
+def run_config(out_dir) -> ContinualConfig:
+    "The config of the run in folder `out_dir` (its `config.json`)."
+    return ContinualConfig(**json.loads((Path(out_dir) / 'config.json').read_text()))
+
 def load_run(out_dir) -> dict:
     "A finished run's result from its folder."
     out = Path(out_dir)
     if not (out / 'DONE').exists(): raise FileNotFoundError(f"{out} holds no finished run (no DONE)")
     st = json.loads((out / 'store.json').read_text())
     res = {k: pd.read_csv(out / f'{k}.csv', dtype={'game': str, 'after': str}) for k in ('log', 'routing', 'evals')}
-    return res | dict(config=ContinualConfig(**json.loads((out / 'config.json').read_text())),
+    return res | dict(config=run_config(out),
                       store_outside=st['outside'], store_final=st['final'])
 
 def run(cfg:ContinualConfig, root, progress:bool=True,

@@ -1,10 +1,17 @@
 """Benchmark scripts that CI can run at a toy size: they must keep working between the sessions that measure with them."""
-import subprocess, sys
-
-import pytest
+import importlib, subprocess, sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench(name):
+    "The module of benchmarks/NAME.py (the scripts import each other from their own folder)."
+    sys.path.insert(0, str(ROOT/'benchmarks'))
+    try: return importlib.import_module(name)
+    finally: sys.path.pop(0)
 
 
 def test_h2d_batched_dry_run():
@@ -20,10 +27,8 @@ def test_h2d_batched_dry_run():
 
 def test_h2d_batched_checks_the_copies():
     "A path that copies the wrong blocks is caught (the check is what makes a GPU run's numbers trustworthy)."
-    sys.path.insert(0, str(ROOT/'benchmarks'))
-    try: import h2d_batched
-    finally: sys.path.pop(0)
     import torch
+    h2d_batched = bench('h2d_batched')
     host, dev, staging = torch.randn(8, 16), torch.empty(4, 16), torch.empty(4, 16)
     src = torch.tensor([5, 1, 7])
     for name, fetch in h2d_batched.paths(host, dev, staging, None).items():
@@ -35,9 +40,7 @@ def test_h2d_batched_checks_the_copies():
 def test_final_scores_rebuilds_the_agents(tmp_path):
     """final_scores rebuilds a finished run's agents exactly: at the run's own seed, the final agent scores what the run's
     last evaluation did, and each window's checkpoint what the run's evaluation after that window did."""
-    sys.path.insert(0, str(ROOT/'benchmarks'))
-    try: import final_scores
-    finally: sys.path.pop(0)
+    final_scores = bench('final_scores')
     from pamoe import continual
     tiny = dict(games=(0, 1), steps_per_game=256, num_envs=8, num_steps=16, episode_steps=16, eval_episodes=8, eval_max_steps=64,
                 d=16, expert_hidden=16, n_experts=4, capacity_device=3, capacity_host=3, channels=(4, 8))
