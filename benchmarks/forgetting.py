@@ -29,6 +29,8 @@ Trains (or loads, cached under `--root` by config hash; interrupted runs resume)
 `--workers` runs at a time in separate processes with one torch thread each, then prints:
 - per MoE variant, the share of each game's tokens on its home experts, I(game; expert) and the number of experts
   in use (2 ** H(expert)), both averaged over layers and seeds;
+- per MoE variant and window, the device-tier hit rate, the stall and the number of experts the window's game uses
+  (a run-wide hit rate can hide one window that thrashes);
 - the learning curves: each window's mean training episode return in quarters of the window (mean over seeds);
 - random play's score (uniform actions, the same evaluation episodes);
 - the score of every game seen after each window (mean over seeds), the accuracy matrix of continual learning;
@@ -82,6 +84,17 @@ def entropy_bits(counts) -> float:
     p = np.asarray(counts, float); p = p[p > 0] / p.sum()
     return float(-(p * np.log2(p)).sum())
 
+def per_window(run:dict) -> pd.DataFrame:
+    """One run's store and routing in each window: the window's game, the device-tier hit rate and stall, and the
+    experts in use by the game (2 ** H(expert), mean over layers). A run-wide hit rate can hide a window that thrashes."""
+    log, routing = run['log'], run['routing']
+    w = log.groupby('window').agg(game=('game', 'first'), hits=('device_hits', 'sum'), misses=('device_misses', 'sum'),
+                                  stall_s=('stall_s', 'sum'))
+    w['device hit %'] = 100 * w.hits / (w.hits + w.misses)
+    w['experts in use'] = [np.mean([2 ** entropy_bits(l.groupby('expert')['count'].sum()) for _, l in g.groupby('layer')])
+                           for _, g in routing.groupby('window')]
+    return w[['game', 'device hit %', 'stall_s', 'experts in use']]
+
 class RandomPlay:
     "An agent that plays uniformly at random, for `continual.evaluate` (sampled evaluation draws from its uniform logits)."
     def __init__(self, n_actions:int): self.n_actions = n_actions
@@ -131,6 +144,11 @@ def main():
         used = np.mean([2 ** entropy_bits(g.groupby('expert')['count'].sum()) for s in a.seeds for _, g in res[v, s]['routing'].groupby('layer')])
         print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items())
               + f"; I(game; expert) {mi:.2f} bits, {used:.1f} experts in use")
+    print(f"\n# store and routing in each window (mean over seeds): device-tier hit rate, stall, experts in use by the window's game (of {base.n_experts}, mean over layers)")
+    for v in a.variants:
+        if v == 'dense': continue
+        w = pd.concat([per_window(res[v, s]) for s in a.seeds]).groupby(['window', 'game'], sort=False).mean()
+        print(f"{v}:\n" + w.round(2).to_string())
     print("\n# learning: mean training episode return in each quarter of each window (mean over seeds)")
     log = pd.concat([r['log'].assign(variant=v, seed=s) for (v, s), r in res.items()])
     log['quarter'] = (log.iteration - 1) % base.iterations_per_game * 4 // base.iterations_per_game + 1

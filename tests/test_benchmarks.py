@@ -68,3 +68,17 @@ def test_final_scores_rebuilds_the_agents(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert 'random play' in r.stdout and 'moe+detector' in r.stdout
+
+
+def test_forgetting_per_window():
+    "The per-window store table: each window's own hit rate and stall, and the experts its game uses."
+    import pandas as pd
+    forgetting = bench('forgetting')
+    log = pd.DataFrame(dict(window=[0, 0, 1], game=['a', 'a', 'b'], device_hits=[3, 1, 10], device_misses=[1, 3, 0],
+                            stall_s=[0.5, 0.25, 0.0]))
+    routing = pd.DataFrame(dict(window=[0] * 6 + [1] * 2, layer=[0, 0, 0, 0, 1, 1, 0, 1], expert=[0, 1, 2, 3, 0, 0, 5, 7],
+                                count=[5, 5, 5, 5, 4, 6, 9, 9]))
+    w = forgetting.per_window(dict(log=log, routing=routing))
+    assert list(w.game) == ['a', 'b']
+    assert list(w['device hit %']) == [50.0, 100.0] and list(w.stall_s) == [0.75, 0.0]
+    assert w['experts in use'].tolist() == pytest.approx([(4 + 1) / 2, 1.0])   # layer 0 uniform over 4, layer 1 one expert
