@@ -84,6 +84,10 @@ def entropy_bits(counts) -> float:
     p = np.asarray(counts, float); p = p[p > 0] / p.sum()
     return float(-(p * np.log2(p)).sum())
 
+def experts_in_use(routing:pd.DataFrame) -> float:
+    "2 ** H(expert) of routing counts (columns layer, expert, count), mean over layers."
+    return float(np.mean([2 ** entropy_bits(l.groupby('expert')['count'].sum()) for _, l in routing.groupby('layer')]))
+
 def per_window(run:dict) -> pd.DataFrame:
     """One run's store and routing in each window: the window's game, the device-tier hit rate and stall, and the
     experts in use by the game (2 ** H(expert), mean over layers). A run-wide hit rate can hide a window that thrashes."""
@@ -91,8 +95,7 @@ def per_window(run:dict) -> pd.DataFrame:
     w = log.groupby('window').agg(game=('game', 'first'), hits=('device_hits', 'sum'), misses=('device_misses', 'sum'),
                                   stall_s=('stall_s', 'sum'))
     w['device hit %'] = 100 * w.hits / (w.hits + w.misses)
-    w['experts in use'] = [np.mean([2 ** entropy_bits(l.groupby('expert')['count'].sum()) for _, l in g.groupby('layer')])
-                           for _, g in routing.groupby('window')]
+    w['experts in use'] = pd.Series({wi: experts_in_use(g) for wi, g in routing.groupby('window')})
     return w[['game', 'device hit %', 'stall_s', 'experts in use']]
 
 class RandomPlay:
@@ -141,7 +144,7 @@ def main():
         r = pd.concat([res[v, s]['routing'] for s in a.seeds])
         home = r[[e in homes[g] for g, e in zip(r.game, r.expert)]].groupby('game')['count'].sum() / r.groupby('game')['count'].sum()
         mi = np.mean([continual.specialisation(res[v, s]['routing'], base.n_experts).mi_bits.mean() for s in a.seeds])
-        used = np.mean([2 ** entropy_bits(g.groupby('expert')['count'].sum()) for s in a.seeds for _, g in res[v, s]['routing'].groupby('layer')])
+        used = np.mean([experts_in_use(res[v, s]['routing']) for s in a.seeds])
         print(f"{v}: " + ', '.join(f"game {g} {x:.0%} ({len(homes[g]) / base.n_experts:.0%})" for g, x in home.items())
               + f"; I(game; expert) {mi:.2f} bits, {used:.1f} experts in use")
     print(f"\n# store and routing in each window (mean over seeds): device-tier hit rate, stall, experts in use by the window's game (of {base.n_experts}, mean over layers)")
