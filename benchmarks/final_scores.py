@@ -83,14 +83,14 @@ def main():
     ap.add_argument('--random', action='store_true', help='also random play, with the first run config')
     a = ap.parse_args()
     torch.set_num_threads(1)
+    first = run_config(a.runs[0])
     frames = [run_scores(d, a.repeats, a.forgetting) for d in a.runs]
     if a.random:
-        cfg = run_config(a.runs[0])
-        frames.append(scores(RandomPlay(cfg.actions), cfg, None, a.repeats, 'random play').rename(columns={'score': 'final'}))
+        frames.append(scores(RandomPlay(first.actions), first, None, a.repeats, 'random play').rename(columns={'score': 'final'}))
     cols = ('own', 'final', 'forgetting') if a.forgetting else ('final',)
     out = summary(pd.concat(frames, ignore_index=True), cols)
     pd.set_option('display.width', 200)
-    print(f"# each evaluation: eval_episodes episodes ({run_config(a.runs[0]).eval_episodes} in the first run's config); "
+    print(f"# each evaluation: eval_episodes episodes ({first.eval_episodes} in the first run's config); "
           "mean and standard error over evaluations")
     print(out.round(2).to_string())
 
