@@ -67,6 +67,9 @@ VARIANTS = {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+det
             'moe+detector, game heads, frozen': dict(variant='moe+detector', task_heads=True, freeze_shared=True),
             # a balance loss across games (-I(game; expert) over the games seen) in place of the per-batch one
             'moe+detector, balance across games': dict(variant='moe+detector', balance='tasks'),
+            # ... which is 0 while one game has been seen: also hold each game to the device tier's share of a layer
+            'moe+detector, balance across games, spread cap': lambda base: dict(variant='moe+detector', balance='tasks',
+                                                                                spread_cap=base.capacity_device / base.layers),
             'moe+detector, balance across games, game heads, frozen': dict(variant='moe+detector', balance='tasks', task_heads=True, freeze_shared=True),
             # between trainable and frozen: the shared parameters learn at a tenth of the lr after the first game
             'moe+detector, no balance, game heads, shared lr x0.1': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, shared_lr=0.1)}
@@ -122,7 +125,8 @@ def main():
     ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='any other ContinualConfig field (JSON values)')
     a = ap.parse_args()
     base = continual.preset(a.preset, **parse_settings(a.set))
-    configs = {(v, s): replace(base, seed=s, **VARIANTS[v]) for s in a.seeds for v in a.variants}
+    settings = {v: f(base) if callable(f) else f for v, f in VARIANTS.items()}     # a callable: settings that depend on the preset
+    configs = {(v, s): replace(base, seed=s, **settings[v]) for s in a.seeds for v in a.variants}
     walls = {}
     with ProcessPoolExecutor(a.workers, mp_context=mp.get_context('spawn')) as ex:
         jobs = {k: ex.submit(_train, c, a.root) for k, c in configs.items()}

@@ -105,6 +105,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'pamoe.continual.forgetting': ('continual.html#forgetting', 'pamoe/continual.py'),
                                  'pamoe.continual.forgetting_summary': ('continual.html#forgetting_summary', 'pamoe/continual.py'),
                                  'pamoe.continual.hit_rates': ('continual.html#hit_rates', 'pamoe/continual.py'),
+                                 'pamoe.continual.keep_checkpoint': ('continual.html#keep_checkpoint', 'pamoe/continual.py'),
                                  'pamoe.continual.keep_window': ('continual.html#keep_window', 'pamoe/continual.py'),
                                  'pamoe.continual.load_objects': ('continual.html#load_objects', 'pamoe/continual.py'),
                                  'pamoe.continual.load_run': ('continual.html#load_run', 'pamoe/continual.py'),

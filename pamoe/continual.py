@@ -19,9 +19,9 @@ from .tiered import COUNTERS, snapshot, restore
 # %% auto #0
 __all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
            'evaluate', 'build', 'new_replay', 'train_shared', 'train_sequence', 'minibatches', 'keep_window',
-           'load_state', 'object_states', 'load_objects', 'save_run', 'run_config', 'load_run', 'run', 'hit_rates',
-           'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting',
-           'forgetting_summary']
+           'keep_checkpoint', 'load_state', 'object_states', 'load_objects', 'save_run', 'run_config', 'load_run',
+           'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information',
+           'specialisation', 'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -69,6 +69,7 @@ class ContinualConfig:
     task_heads:bool=False               # moe+detector: one policy and one value head per game, chosen by the detected game
     shared_lr:float=1.0                 # after the first window, the resident parameters shared by all games learn at lr * shared_lr
     balance:str='batch'                 # load-balancing loss: 'batch' (Switch, per batch) or 'tasks' (moe+detector: -I(game; expert))
+    spread_cap:float=0.0                # balance='tasks': > 0 also holds each game's routing to about this many experts per layer
     # store
     capacity_device:int=6               # experts on the device tier (of layers * n_experts)
     capacity_host:int=6                 # experts on the host tier
@@ -91,6 +92,7 @@ class ContinualConfig:
     eval_greedy:bool=False              # evaluate with argmax actions (default: sampled, seeded)
     eval_all:bool=True                  # after each window evaluate every game seen (else: the window's game, and all at the end)
     checkpoint_every:int=50             # checkpoint every this many iterations too (0: only at the end of each window)
+    window_snapshots:int=1              # checkpoints kept per window end: window<W>.pt and the periodic ones before it, window<W>-<J>.pt
     device:str='cpu'                    # agent, detector and the store's device tier: 'cpu', 'cuda' or 'auto' (cuda if there is one)
 
     def __post_init__(self):
@@ -110,6 +112,10 @@ class ContinualConfig:
         if self.minibatch == 'sessions' and self.num_envs % self.num_minibatches:
             raise ValueError(f"minibatch='sessions' needs num_minibatches={self.num_minibatches} to divide num_envs={self.num_envs}")
         if self.checkpoint_every < 0: raise ValueError(f"checkpoint_every must be >= 0, not {self.checkpoint_every}")
+        if self.window_snapshots < 1: raise ValueError(f"window_snapshots must be >= 1, not {self.window_snapshots}")
+        if self.window_snapshots > 1 and not self.checkpoint_every:
+            raise ValueError("window_snapshots > 1 keeps periodic checkpoints: set checkpoint_every > 0")
+        if self.spread_cap and self.balance != 'tasks': raise ValueError("spread_cap is a term of balance='tasks': set balance='tasks'")
         if self.device not in ('cpu', 'cuda', 'auto'): raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {self.device!r}")
         if self.balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {self.balance!r}")
         if not self.shared_lr > 0: raise ValueError(f"shared_lr must be > 0, not {self.shared_lr} (to stop the shared parameters, set freeze_shared)")
@@ -142,7 +148,7 @@ class ContinualConfig:
         "Hash of the config: the run's folder name."
         return hashlib.sha256(config_json(self).encode()).hexdigest()[:12]
 
-LATER_FIELDS = ('minibatch', 'life_loss')   # fields added after runs were cached: left out of the key at their defaults
+LATER_FIELDS = ('minibatch', 'life_loss', 'spread_cap', 'window_snapshots')   # fields added after runs were cached: left out of the key at their defaults
 
 def config_json(cfg:ContinualConfig) -> str:
     "The config as sorted JSON text; a field of `LATER_FIELDS` at its default is left out, so older runs keep their keys."
@@ -296,7 +302,7 @@ def build(cfg:ContinualConfig, store_path=None):
     n_tasks = len(cfg.games) if cfg.variant == 'moe+detector' and cfg.task_routing else 0
     agent = MoEAgent(cfg.actions, cfg.d, cfg.heads, cfg.layers, cfg.n_experts, cfg.expert_hidden, cfg.k, cfg.context,
                      cfg.stack, cfg.capacity_factor, 'dense' if cfg.variant == 'dense' else 'moe', store, n_tasks,
-                     cfg.task_prior, cfg.channels, cfg.task_heads, cfg.balance).to(cfg.torch_device)
+                     cfg.task_prior, cfg.channels, cfg.task_heads, cfg.balance, spread_cap=cfg.spread_cap).to(cfg.torch_device)
     opt = AgentOptimizer(agent, lr=cfg.lr, eps=cfg.eps)
     if cfg.variant == 'moe+detector':
         det = TaskDetector(len(cfg.games), cfg.layers, cfg.n_experts, lr=cfg.det_lr, stack=cfg.stack, device=cfg.torch_device, seed=cfg.seed)
@@ -337,7 +343,7 @@ def train_sequence(cfg:ContinualConfig,
     (out / 'DONE').unlink(missing_ok=True)
     if ck is None:                                                    # starting over: an old checkpoint must not be resumed
         for f in [out / 'last.pt', *out.glob('window*.pt')]: f.unlink(missing_ok=True)
-    elif ck['done'] == 0 and ck['window'] > 0: keep_window(out, ck['window'] - 1)   # stopped before it was kept
+    else: keep_checkpoint(cfg, out, ck['window'], ck['done'])        # in case it stopped before it was kept
     (out / 'config.json').write_text(config_json(cfg))
     agent, opt, store, det, pf = build(cfg, out / 'experts.store')
     replay = new_replay(cfg, det)
@@ -367,7 +373,7 @@ def train_sequence(cfg:ContinualConfig,
         save_checkpoint(dict(version=CHECKPOINT_VERSION, config=config_json(cfg), window=w, done=done, step=step, iteration=it,
                         log=rows, routing=routing, evals=evals, outside=other, obs=obs, ep_ret=torch.from_numpy(ep_ret.copy()),
                         **object_states(agent, opt, store, det, pf, replay, envs, gen)), out / 'last.pt')
-        if done == 0 and out_dir is not None: keep_window(out, w - 1)
+        if out_dir is not None: keep_checkpoint(cfg, out, w, done)
         return stop_at is not None and it >= stop_at
     bar = tqdm(total=len(cfg.windows) * cfg.iterations_per_game, initial=it, disable=not progress, desc=cfg.variant, unit='it')
     try:
@@ -510,13 +516,21 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
 # %% ../nbs/24_continual.ipynb #91c18f62
 CHECKPOINT_VERSION = 1
 
-def keep_window(out:Path, w:int):
-    "Keep run folder `out`'s `last.pt`, the checkpoint at the end of window `w`, as `window<w>.pt` (once)."
-    dst = out / f'window{w}.pt'
+def keep_window(out:Path, w:int, done:int|None=None):
+    """Keep run folder `out`'s `last.pt` (once): the checkpoint at the end of window `w` as `window<w>.pt`, or with
+    `done`, the one after `done` iterations of window `w`, as `window<w>-<done>.pt`."""
+    dst = out / (f'window{w}.pt' if done is None else f'window{w}-{done}.pt')
     if dst.exists(): return
     try: os.link(out / 'last.pt', dst)
     except OSError:                                           # no hard links here: a copy, published whole
         tmp = dst.with_name(f'.{dst.name}.tmp'); shutil.copyfile(out / 'last.pt', tmp); os.replace(tmp, dst)
+
+def keep_checkpoint(cfg:ContinualConfig, out:Path, w:int, done:int):
+    """Keep `out/last.pt`, written at window `w` after `done` iterations, if the run keeps it: at `done` 0, as the end of
+    window `w - 1`; within the last `(window_snapshots - 1) * checkpoint_every` iterations of a window, as a snapshot."""
+    if done == 0:
+        if w > 0: keep_window(out, w - 1)
+    elif done >= cfg.iterations_per_game - (cfg.window_snapshots - 1) * cfg.checkpoint_every: keep_window(out, w, done)
 
 def load_state(path, cfg:ContinualConfig|None=None) -> dict:
     "A checkpoint written by `train_sequence` (of `cfg`, when given), read with `torch.load(weights_only=True)`."

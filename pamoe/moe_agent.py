@@ -106,12 +106,15 @@ class MoEAgent(nn.Module):
                  channels:tuple=(16, 32),            # encoder conv channels
                  task_heads:bool=False,              # one policy and one value head per task (needs n_tasks)
                  balance:str='batch',                # load balance: 'batch' (Switch loss per batch) or 'tasks' (-I(task; expert))
-                 balance_decay:float=0.99):          # 'tasks': decay of the remembered routing of each task
+                 balance_decay:float=0.99,           # 'tasks': decay of the remembered routing of each task
+                 spread_cap:float=0.0):              # 'tasks': > 0 also holds each task's routing to about this many experts per layer
         super().__init__()
         if task_heads and not n_tasks: raise ValueError("task_heads needs task ids: set n_tasks > 0")
         if ffn not in ('moe', 'dense'): raise ValueError(f"ffn must be 'moe' or 'dense', not {ffn!r}")
         if balance not in ('batch', 'tasks'): raise ValueError(f"balance must be 'batch' or 'tasks', not {balance!r}")
         if balance == 'tasks' and (not n_tasks or ffn != 'moe'): raise ValueError("balance='tasks' needs an MoE agent with task ids (n_tasks > 0)")
+        if spread_cap and balance != 'tasks': raise ValueError("spread_cap is a term of balance='tasks': set balance='tasks'")
+        if spread_cap and not 1 <= spread_cap <= n_experts: raise ValueError(f"spread_cap must be 0 (off) or within [1, n_experts={n_experts}], not {spread_cap}")
         if d % heads: raise ValueError(f"d={d} is not a multiple of heads={heads}")
         if store is not None and ffn == 'dense': raise ValueError("a dense agent has no experts to store")
         if store is not None and store.n != layers * n_experts:
@@ -138,7 +141,7 @@ class MoEAgent(nn.Module):
             with torch.no_grad(): self.policy.weight.mul_(0.01); self.policy.bias.zero_()
         self.register_buffer('mask', torch.triu(torch.ones(context, context, dtype=torch.bool), 1), persistent=False)
         self._balance = []
-        self.balance, self.balance_decay = balance, balance_decay
+        self.balance, self.balance_decay, self.spread_cap = balance, balance_decay, spread_cap
         if balance == 'tasks':                            # each task's mean router probabilities per layer, and its tokens so far
             self.register_buffer('task_probs', torch.zeros(layers, n_tasks, n_experts))
             self.register_buffer('task_tokens', torch.zeros(n_tasks, dtype=torch.float64))
@@ -207,7 +210,8 @@ class MoEAgent(nn.Module):
         return torch.stack(self._balance).mean()
 
     def _task_balance(self, task:Tensor|None) -> list:
-        "Per MoE layer, -I(task; expert) over the tokens seen; a forward that builds a graph updates the remembered routing."
+        """Per MoE layer, -I(task; expert) over the tokens seen, plus with `spread_cap` each task's routing entropy beyond
+        log(spread_cap); a forward that builds a graph updates the remembered routing."""
         if task is None: raise ValueError("balance='tasks' needs the task ids")
         tok, present = task.repeat_interleave(self.context), task.unique()
         tokens = self.task_tokens.index_add(0, tok, torch.ones_like(tok, dtype=torch.float64))   # this batch's counted in
@@ -219,7 +223,10 @@ class MoEAgent(nn.Module):
             probs = m.last['logits'].softmax(-1)
             p = torch.stack([probs[tok == s].mean(0) for s in present.tolist()])     # the batch's tasks, with gradient
             q = self.task_probs[l].index_put((present,), p)[seen]                   # and the other tasks seen, remembered
-            out.append((pt * entropy(q)).sum() - entropy(pt @ q))                     # H(E | T) - H(E)
+            h = entropy(q)                                                              # H(E | T = t) per task
+            loss = (pt * h).sum() - entropy(pt @ q)                                    # H(E | T) - H(E)
+            if self.spread_cap: loss = loss + (pt * (h - math.log(self.spread_cap)).clamp_min(0)).sum()
+            out.append(loss)
             if torch.is_grad_enabled():
                 with torch.no_grad():
                     w = torch.where(self.task_tokens[present] > 0, self.balance_decay, 0.0).to(p.dtype)[:, None]

@@ -44,7 +44,7 @@ def test_final_scores_rebuilds_the_agents(tmp_path):
     from pamoe import continual
     tiny = dict(games=(0, 1), steps_per_game=256, num_envs=8, num_steps=16, episode_steps=16, eval_episodes=8, eval_max_steps=64,
                 d=16, expert_hidden=16, n_experts=4, capacity_device=3, capacity_host=3, channels=(4, 8))
-    cfg = continual.preset('quick', variant='moe+detector', **tiny)
+    cfg = continual.preset('quick', variant='moe+detector', checkpoint_every=1, window_snapshots=2, **tiny)   # 2 iterations a window
     evals = continual.run(cfg, tmp_path, progress=False)['evals']
     run_dir = tmp_path/cfg.key
     for window in (None, 0, 1):
@@ -56,10 +56,18 @@ def test_final_scores_rebuilds_the_agents(tmp_path):
                 assert continual.evaluate(agent, cfg, gi, det) == want, (window, gi)
         finally: store.close()
     df = final_scores.run_scores(run_dir, repeats=2, forgetting=True)
-    assert list(df.columns) == ['name', 'game', 'repeat', 'final', 'own', 'forgetting'] and len(df) == 2 * 2
-    assert (df.forgetting == df.own - df.final).all()
+    assert list(df.columns) == ['name', 'game', 'repeat', 'snapshot', 'final', 'own', 'forgetting'] and len(df) == 2 * 2
+    assert (df.forgetting == df.own - df.final).all() and (df.snapshot == 0).all()
     s = final_scores.summary(df, ('own', 'final', 'forgetting'))
     assert (s.evaluations == 2).all() and s['final'].between(0, 64).all()
+    assert final_scores.end_checkpoints(run_dir, None, True) == [(1, 1), (None, None)]
+    ds = final_scores.run_scores(run_dir, repeats=2, forgetting=True, snapshots=True)       # repeat r: snapshot r
+    assert ds.snapshot.tolist() == ds.repeat.tolist() == [0, 1, 0, 1]
+    cfg2, agent, det, store = final_scores.agent_at(run_dir, tmp_path/'snap', 0, 1)         # window 0's snapshot, at repeat 0's seed
+    try: assert ds.own[(ds.game == '0') & (ds.repeat == 0)].item() == continual.evaluate(agent, cfg, 0, det, seed=20_000)
+    finally: store.close()
+    assert (ds[ds.repeat == 1].drop(columns='snapshot').values == df[df.repeat == 1].drop(columns='snapshot').values).all()  # the ends
+    with pytest.raises(ValueError, match='leaves some of the 2 snapshots'): final_scores.run_scores(run_dir, 1, snapshots=True)
     (run_dir/'window0.pt').unlink()
     with pytest.raises(FileNotFoundError, match='window0.pt does not exist'): final_scores.run_scores(run_dir, 1, forgetting=True)
     with pytest.raises(ValueError, match='not the checkpoint at the end of window 0'):
