@@ -35,7 +35,7 @@ def agent_at(run_dir, tmp, window:int|None=None, done:int|None=None):
     """(config, agent, detector, store) of run `run_dir` as the end of window `window` left them (None: the end of the
     sequence), or with `done`, as `done` iterations of window `window` did (a snapshot); the store rebuilt in `tmp`."""
     run_dir = Path(run_dir); cfg = run_config(run_dir)
-    path = run_dir / ('last.pt' if window is None else f'window{window}.pt' if done is None else f'window{window}-{done}.pt')
+    path = run_dir / 'last.pt' if window is None else continual.window_checkpoint(run_dir, window, done)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist" + ('' if window is None else ": the run kept no window checkpoints (trained before they were kept)"))
     ck = continual.load_state(path, cfg)

@@ -18,9 +18,9 @@ from .tiered import COUNTERS, snapshot, restore
 
 # %% auto #0
 __all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
-           'evaluate', 'build', 'new_replay', 'train_shared', 'train_sequence', 'minibatches', 'keep_window',
-           'keep_checkpoint', 'load_state', 'object_states', 'load_objects', 'save_run', 'run_config', 'load_run',
-           'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information',
+           'evaluate', 'build', 'new_replay', 'train_shared', 'train_sequence', 'minibatches', 'window_checkpoint',
+           'keep_window', 'keep_checkpoint', 'load_state', 'object_states', 'load_objects', 'save_run', 'run_config',
+           'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information',
            'specialisation', 'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
@@ -516,10 +516,13 @@ def _ppo_update(cfg, agent, opt, gen, obs_buf, act_buf, task_buf, logp_buf, rew_
 # %% ../nbs/24_continual.ipynb #91c18f62
 CHECKPOINT_VERSION = 1
 
+def window_checkpoint(out, w:int, done:int|None=None) -> Path:
+    "Where run folder `out` keeps the checkpoint at the end of window `w` or, with `done`, after `done` iterations of it."
+    return Path(out) / (f'window{w}.pt' if done is None else f'window{w}-{done}.pt')
+
 def keep_window(out:Path, w:int, done:int|None=None):
-    """Keep run folder `out`'s `last.pt` (once): the checkpoint at the end of window `w` as `window<w>.pt`, or with
-    `done`, the one after `done` iterations of window `w`, as `window<w>-<done>.pt`."""
-    dst = out / (f'window{w}.pt' if done is None else f'window{w}-{done}.pt')
+    "Keep run folder `out`'s `last.pt` as `window_checkpoint(out, w, done)` (once)."
+    dst = window_checkpoint(out, w, done)
     if dst.exists(): return
     try: os.link(out / 'last.pt', dst)
     except OSError:                                           # no hard links here: a copy, published whole
