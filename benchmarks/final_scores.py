@@ -63,7 +63,7 @@ def end_checkpoints(run_dir, window:int|None, snapshots=False) -> list:
     `agent_at`, oldest first: the end alone, or with `snapshots` also the snapshots the run kept before it."""
     if not snapshots: return [(window, None)]
     w = len(run_config(run_dir).windows) - 1 if window is None else window
-    return [(w, j) for j in sorted(int(p.stem.split('-')[1]) for p in Path(run_dir).glob(f'window{w}-*.pt'))] + [(window, None)]
+    return [(w, j) for j in continual.kept_snapshots(run_dir, w)] + [(window, None)]
 
 def run_scores(run_dir, repeats=8, forgetting=False, snapshots=False) -> pd.DataFrame:
     """Tidy frame (name, game, repeat, snapshot, final[, own, forgetting]) of run `run_dir`: each game's scores at the

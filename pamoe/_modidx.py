@@ -107,6 +107,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'pamoe.continual.hit_rates': ('continual.html#hit_rates', 'pamoe/continual.py'),
                                  'pamoe.continual.keep_checkpoint': ('continual.html#keep_checkpoint', 'pamoe/continual.py'),
                                  'pamoe.continual.keep_window': ('continual.html#keep_window', 'pamoe/continual.py'),
+                                 'pamoe.continual.kept_snapshots': ('continual.html#kept_snapshots', 'pamoe/continual.py'),
                                  'pamoe.continual.load_objects': ('continual.html#load_objects', 'pamoe/continual.py'),
                                  'pamoe.continual.load_run': ('continual.html#load_run', 'pamoe/continual.py'),
                                  'pamoe.continual.load_state': ('continual.html#load_state', 'pamoe/continual.py'),

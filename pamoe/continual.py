@@ -19,9 +19,9 @@ from .tiered import COUNTERS, snapshot, restore
 # %% auto #0
 __all__ = ['VARIANTS', 'LATER_FIELDS', 'PRESETS', 'CHECKPOINT_VERSION', 'ContinualConfig', 'config_json', 'preset', 'GameEnvs',
            'evaluate', 'build', 'new_replay', 'train_shared', 'train_sequence', 'minibatches', 'window_checkpoint',
-           'keep_window', 'keep_checkpoint', 'load_state', 'object_states', 'load_objects', 'save_run', 'run_config',
-           'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare', 'stall_breakdown', 'mutual_information',
-           'specialisation', 'forgetting', 'forgetting_summary']
+           'kept_snapshots', 'keep_window', 'keep_checkpoint', 'load_state', 'object_states', 'load_objects',
+           'save_run', 'run_config', 'load_run', 'run', 'hit_rates', 'prefetch_effect', 'stall_compare',
+           'stall_breakdown', 'mutual_information', 'specialisation', 'forgetting', 'forgetting_summary']
 
 # %% ../nbs/24_continual.ipynb #74d5cdf3
 VARIANTS = ('dense', 'moe', 'moe+detector')
@@ -519,6 +519,10 @@ CHECKPOINT_VERSION = 1
 def window_checkpoint(out, w:int, done:int|None=None) -> Path:
     "Where run folder `out` keeps the checkpoint at the end of window `w` or, with `done`, after `done` iterations of it."
     return Path(out) / (f'window{w}.pt' if done is None else f'window{w}-{done}.pt')
+
+def kept_snapshots(out, w:int) -> list:
+    "The iterations (`done`, ascending) of the snapshots of window `w` that run folder `out` kept."
+    return sorted(int(p.stem.split('-')[1]) for p in Path(out).glob(f'window{w}-*.pt'))
 
 def keep_window(out:Path, w:int, done:int|None=None):
     "Keep run folder `out`'s `last.pt` as `window_checkpoint(out, w, done)` (once)."
