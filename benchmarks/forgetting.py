@@ -70,6 +70,10 @@ VARIANTS = {'dense': dict(variant='dense'), 'moe': dict(variant='moe'), 'moe+det
             # ... which is 0 while one game has been seen: also hold each game to the device tier's share of a layer
             'moe+detector, balance across games, spread cap': lambda base: dict(variant='moe+detector', balance='tasks',
                                                                                 spread_cap=base.capacity_device / base.layers),
+            # ... with one head per game and the shared parameters at a tenth of the lr after the first game: the
+            # cap keeps the games on separate experts, the heads and the slower shared network protect the rest
+            'moe+detector, spread cap, game heads, shared lr x0.1': lambda base: dict(variant='moe+detector', balance='tasks',
+                spread_cap=base.capacity_device / base.layers, task_heads=True, shared_lr=0.1),
             'moe+detector, balance across games, game heads, frozen': dict(variant='moe+detector', balance='tasks', task_heads=True, freeze_shared=True),
             # between trainable and frozen: the shared parameters learn at a tenth of the lr after the first game
             'moe+detector, no balance, game heads, shared lr x0.1': dict(variant='moe+detector', aux_coef=0.0, task_heads=True, shared_lr=0.1)}

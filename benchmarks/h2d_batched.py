@@ -1,40 +1,31 @@
-"""How to fetch many small experts host->GPU near the link's speed: four ways, measured against the link.
+"""How to fetch many small experts host->GPU near the link's speed: five ways, measured against the link.
 
     python benchmarks/h2d_batched.py [--sizes-kb 100 1000] [--batches 1 8 32 128] [--host-experts 512] [--repeats 5]
                                      [--limit-mb 256]
     python benchmarks/h2d_batched.py --device cpu      # no GPU: runs the three copy paths that need none, on the CPU
 
-The tiered store fetches one expert per copy. On an H100 a synchronised copy of 100 KB reaches about 5 GB/s of the
-link's 52 GB/s: the copy's fixed cost (launch and synchronise, about 20 us) dwarfs its 2 us of transfer. This script
-measures, before the store changes, which batched path would reach 70% of the link for a batch of `k` experts taken at
-random from a pinned host arena of `--host-experts` blocks into the first `k` rows of a device arena:
+With `fetch='each'` the tiered store fetches one expert per copy. On an H100 a synchronised copy of 100 KB reaches
+about 5 GB/s of the link's 52 GB/s: the copy's fixed cost (launch and synchronise, about 20 us) dwarfs its 2 us of
+transfer. This script measures which batched path reaches 70% of the link for a batch of `k` experts taken at random
+from a pinned host arena of `--host-experts` blocks into the first `k` rows of a device arena:
 
-- `one copy each, synchronised`: what the store does now for blocks under 1 MB;
+- `one copy each, synchronised`: what `fetch='each'` does for blocks under 1 MB;
 - `queued copies, one synchronise`: `copy_(non_blocking=True)` per expert, one synchronise per batch (the store's path
   for blocks of 1 MB or more, batched);
 - `host gather, one copy`: `index_select` on the host into a pinned staging buffer, then one copy (bounded by the
   host's own copy bandwidth);
 - `zero-copy gather` (GPU only): the pinned arena seen from the GPU (with unified addressing a pinned block has one
   address for both; `__cuda_array_interface__` hands it to torch as a CUDA tensor), and one `index_select` kernel that
-  reads the `k` blocks over the link.
+  reads the `k` blocks over the link;
+- `zero-copy foreach (the store)` (GPU only): what `TieredStore(fetch='batched')` does, one `torch._foreach_copy_` from
+  the `k` host blocks' aliases into `k` separate device blocks (the store's blocks are separate allocations).
 
 Every path's result is checked against the host blocks. The limit is the synchronised copy of one pinned 256 MB buffer
 (`--limit-mb`, best of 5). Prints a table; asserts nothing beyond the copies' correctness.
 """
 import argparse, time
 import torch
-
-class PinnedView:
-    "A pinned host tensor described as device memory (`__cuda_array_interface__`): `torch.as_tensor(..., device='cuda')` aliases it."
-    def __init__(self, t:torch.Tensor):
-        if not t.is_pinned(): raise ValueError("only pinned host memory has a device address")
-        self.t = t                                    # keeps the memory alive while the alias lives
-        self.__cuda_array_interface__ = dict(shape=tuple(t.shape), typestr=t.numpy().dtype.str, data=(t.data_ptr(), False),
-                                             strides=None, version=3)
-
-def device_alias(host:torch.Tensor) -> torch.Tensor:
-    "A CUDA tensor that reads and writes pinned `host` in place (over the link)."
-    return torch.as_tensor(PinnedView(host), device='cuda')
+from pamoe.tiered import device_alias
 
 def link_bw(device, nbytes=256 << 20, repeats=5):
     "Bytes/s of a synchronised copy of one pinned (on a GPU) `nbytes` buffer to `device`: best of `repeats`."
@@ -63,6 +54,9 @@ def paths(host, dev, staging, alias):
         def zero_copy(src):
             k = len(src); torch.index_select(alias, 0, src.to(dev.device, non_blocking=True), out=dev[:k]); sync()
         out['zero-copy gather'] = zero_copy
+        def zero_copy_foreach(src):                   # the store's batched get: blocks apart on both sides, one kernel
+            k = len(src); torch._foreach_copy_(list(dev[:k]), [alias[i] for i in src.tolist()]); sync()
+        out['zero-copy foreach (the store)'] = zero_copy_foreach
     return out
 
 def main():

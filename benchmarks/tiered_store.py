@@ -1,7 +1,7 @@
 """Tiered expert store against the machine's limits: copy and disk bandwidth, per-tier fetch bandwidth, game schedule.
 
     python benchmarks/tiered_store.py [--dir /tmp] [--disk-mb 1024] [--sizes-kb 100 1000 8000] [--checksums xxh3 crc32]
-                                      [--phase-steps 300] [--repeats 3]
+                                      [--phase-steps 300] [--repeats 3] [--batch 8 32] [--batch-mb 128]
 
 Limits: host->host copy bandwidth of a 256 MB buffer (torch copy_, best of 5) and the sequential read bandwidth of
 a `--disk-mb` file read in 8 MB chunks after fsync + posix_fadvise(POSIX_FADV_DONTNEED), which drops its clean pages
@@ -10,8 +10,9 @@ cache it). The store's fetches are measured the same way: its file is fsynced an
 once per payload checksum (format 3's XXH3, and CRC-32 as format 2 stores had).
 With a GPU the device tier lives there, the host tier is pinned, and the limit for the host tier's fetch is the
 host->GPU copy bandwidth of a pinned 256 MB buffer (torch copy_, synchronised, best of 5); without one the device tier
-is a capped pool of CPU tensors and the host tier's fetch is a host->host copy, measured against that copy. Prints
-results; asserts nothing.
+is a capped pool of CPU tensors and the host tier's fetch is a host->host copy, measured against that copy. A last
+pass fetches from the host tier `--batch` experts a `get`, with `fetch='each'` and `fetch='batched'` (on a GPU, one
+kernel reading the pinned host blocks over the link). Prints results; asserts nothing.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
@@ -19,7 +20,7 @@ import argparse, math, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from pamoe.tiered import TieredStore, Adam, block_layout
+from pamoe.tiered import TieredStore, Adam, block_layout, zero_copy_works
 
 def drop_cache(path):
     "fsync `path` and ask the kernel to drop its pages from the page cache."
@@ -56,27 +57,31 @@ def disk_bw(folder, mb, chunk=8 << 20):
 
 def ffn_shapes(d, h): return {'w1': (d, h), 'b1': (h,), 'w2': (h, d), 'b2': (d,)}
 
-def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=None, optimizer=None):
+def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=None, optimizer=None, batch=1, fetch='auto',
+            host_only=False):
     """Effective fetch bandwidth (bytes/s) of `get` from the disk tier and from the host tier (best of `repeats`), and a
-    device hit's latency. Experts are one `size_bytes` tensor, or `shapes` with `optimizer`'s state (`size_bytes` their block)."""
+    device hit's latency. Experts are one `size_bytes` tensor, or `shapes` with `optimizer`'s state (`size_bytes` their block).
+    The host tier's pass asks for `batch` experts a `get` (the device tier holds `batch`), fetched as `fetch` says;
+    `host_only`: skip the slots pass and the page-cache drops (the disk figures are then not measured: 0)."""
     n = max(8, total_bytes // size_bytes)
     path = Path(folder) / f'pamoe_bench_{size_bytes}.store'
     if path.exists(): path.unlink()
     TieredStore(path, n, shapes or {'w': (size_bytes // 4,)}, optimizer=optimizer, verify=False, checksum=checksum).close()
     disk = host = slots = 0
     for _ in range(repeats):
-        drop_cache(path)                               # slots: pread of each expert's newest copy, no checksum
-        s = TieredStore(path, verify=False); f, buf = s.file, np.empty(s.nbytes, np.uint8)
-        t = time.perf_counter()
-        for i in range(n): os.preadv(f.fd, [buf], f._off(i, f._newest(i)[0]))
-        slots = max(slots, n * s.nbytes / (time.perf_counter() - t)); s.close()
-        drop_cache(path)
-        s = TieredStore(path, capacity={'device': 1, 'host': n}, verify=False)
+        if not host_only:
+            drop_cache(path)                           # slots: pread of each expert's newest copy, no checksum
+            s = TieredStore(path, verify=False); f, buf = s.file, np.empty(s.nbytes, np.uint8)
+            t = time.perf_counter()
+            for i in range(n): os.preadv(f.fd, [buf], f._off(i, f._newest(i)[0]))
+            slots = max(slots, n * s.nbytes / (time.perf_counter() - t)); s.close()
+            drop_cache(path)
+        s = TieredStore(path, capacity={'device': batch, 'host': n}, verify=False, fetch=fetch)
         t = time.perf_counter()
         for i in range(n): s.get([i])                  # disk -> host -> device, every expert once, in order
-        disk = max(disk, s.stats()['bytes_disk_read'] / (time.perf_counter() - t))
+        if not host_only: disk = max(disk, s.stats()['bytes_disk_read'] / (time.perf_counter() - t))
         s.reset_stats(); t = time.perf_counter()
-        for i in range(n): s.get([i])                  # host -> device (all in the host tier now)
+        for j in range(0, n, batch): s.get(range(j, min(n, j + batch)))     # host -> device (all in the host tier now)
         if torch.cuda.is_available(): torch.cuda.synchronize()    # a GPU fetch only queues its copy: count it done
         host = max(host, s.stats()['bytes_host_to_device'] / (time.perf_counter() - t))
         t = time.perf_counter()
@@ -123,6 +128,8 @@ def main():
     ap.add_argument('--checksums', nargs='+', default=['xxh3', 'crc32'], help="payload checksums to measure ('xxh3', 'crc32')")
     ap.add_argument('--phase-steps', type=int, default=300, help='steps per game phase in the schedule')
     ap.add_argument('--repeats', type=int, default=3, help='schedule runs per configuration (the median is shown)')
+    ap.add_argument('--batch', type=int, nargs='*', default=[8, 32], help="experts per get in the batched host-tier pass (none: skip it)")
+    ap.add_argument('--batch-mb', type=int, default=128, help='bytes of experts per size in the batched host-tier pass')
     args = ap.parse_args()
     torch.set_num_threads(1)
     gpu = torch.cuda.is_available()
@@ -154,6 +161,17 @@ def main():
     print(f"FFN expert {d}x{h} with Adam state ({size / 1e3:.0f} KB in 13 tensors): disk tier {dd / 1e9:.2f} GB/s ({100 * dd / dbw:.0f}%), "
           f"host tier {hh / 1e9:.2f} GB/s ({100 * hh / lim:.0f}% of {lim_name}" +
           (f", {100 * hh / copy_bw(size, copies=200, gpu=True):.0f}% of h2d raw" if gpu else "") + f"), device hit {us:.1f} us")
+    if args.batch:
+        fetches = ['each', 'batched'] if not gpu or zero_copy_works() else ['each']
+        print(f"host tier -> device tier, k experts a get (the device tier holds k), best of 3, as % of {lim_name}: 'each' copies "
+              f"one expert at a time, 'batched' all of a get's host-tier misses in one copy" +
+              ("" if 'batched' in fetches else " (not measured: no kernel reads pinned host memory here)"))
+        print(f"{'expert':>8} {'k':>4}" + ''.join(f" {f + ' GB/s':>13} {'%':>5}" for f in fetches))
+        for kb in args.sizes_kb:
+            size = kb * 1000 // 4 * 4
+            for k in args.batch:
+                bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True)[1] for f in fetches]
+                print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
           f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")

@@ -63,10 +63,15 @@ class MoEFeedForward(nn.Module):
     def expert(self, e:int) -> dict:
         "Expert `e`'s parameters for this forward (fetched from the store as leaves that collect gradients)."
         if self.store is None: return {'w1': self.w1[e], 'b1': self.b1[e], 'w2': self.w2[e], 'b2': self.b2[e]}
-        if e not in self._live:
-            p = self.store.get([e])[0]
-            self._live[e] = {k: v.detach().clone().requires_grad_(torch.is_grad_enabled()) for k, v in p.items()}
+        if e not in self._live: self.fetch([e])
         return self._live[e]
+
+    def fetch(self, ids):
+        "Fetch experts `ids` for this forward from the store, in one `get` (no-op without a store)."
+        new = [e for e in dict.fromkeys(ids) if e not in self._live]
+        if self.store is None or not new: return
+        for e, p in zip(new, self.store.get(new)):
+            self._live[e] = {k: v.detach().clone().requires_grad_(torch.is_grad_enabled()) for k, v in p.items()}
 
     def forward(self, x:Tensor) -> tuple[Tensor, Tensor]:
         "x (..., d) -> (y (..., d), load-balancing loss)."
@@ -77,8 +82,9 @@ class MoEFeedForward(nn.Module):
         logits = self.router(x)
         experts, gates, kept, balance = route(logits, self.k, self.capacity_factor)
         self._live = {}
-        y = torch.zeros_like(x)
-        for e in experts[kept].unique().tolist():
+        y, used = torch.zeros_like(x), experts[kept].unique().tolist()
+        self.fetch(used)
+        for e in used:
             tok, slot = ((experts == e) & kept).nonzero(as_tuple=True)
             y = y.index_add(0, tok, gates[tok, slot, None] * expert_ffn(x[tok], self.expert(e)).to(x.dtype))
         self.last = {'experts': experts, 'kept': kept, 'dropped': int((~kept).sum()), 'balance': balance.detach(),

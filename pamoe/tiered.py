@@ -16,7 +16,8 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'READ_VERSIONS', 'MAGIC', 'HEADER_BYTES', 'PAGE', 'CHECKSUMS', 'TIMERS', 'COUNTERS',
            'ASYNC_COPY_BYTES', 'SGD', 'Adam', 'make_optimizer', 'block_layout', 'block_views', 'LazyViews',
-           'payload_sum', 'CorruptSlot', 'SlotFile', 'TieredStore', 'snapshot', 'restore']
+           'payload_sum', 'CorruptSlot', 'SlotFile', 'device_alias', 'zero_copy_works', 'TieredStore', 'snapshot',
+           'restore']
 
 # %% ../nbs/20_tiered_store.ipynb #ace631f9
 class SGD:
@@ -269,7 +270,7 @@ def _sole_owner(flat:Tensor, views:dict|None=None) -> bool:
 
 _STATS = ('device_hits', 'device_misses', 'host_hits', 'host_misses', 'disk_reads', 'disk_writes', 'prefetched',
           'prefetch_hits', 'prefetch_late', 'prefetch_wasted', 'prefetch_dropped', 'prefetch_requests', 'prefetch_resident',
-          'deferred_steps', 'evictions_device', 'evictions_host', 'miss_host', 'miss_disk')
+          'deferred_steps', 'evictions_device', 'evictions_host', 'miss_host', 'miss_disk', 'batch_copies')
 _BYTES = ('disk_read', 'disk_write', 'host_to_device', 'device_to_host')
 TIMERS = ('stall_s', 'stall_lock_s', 'stall_late_s', 'stall_host_s', 'stall_disk_s')   # seconds (the others count)
 COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + TIMERS   # the numeric keys of `TieredStore.stats()`
@@ -277,6 +278,25 @@ COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + TIMERS   # the numeric
 def _zero_counters() -> dict: return dict.fromkeys(COUNTERS, 0) | dict.fromkeys(TIMERS, 0.0)
 
 ASYNC_COPY_BYTES = 1 << 20     # on a GPU, demand fetches of blocks this large (or larger) copy asynchronously
+
+class _DeviceAddress:
+    "A pinned host tensor described as device memory (`__cuda_array_interface__`), for `torch.as_tensor(..., device='cuda')`."
+    def __init__(self, t:Tensor):
+        self.t = t                                       # keeps the memory alive while an alias lives
+        self.__cuda_array_interface__ = dict(shape=tuple(t.shape), typestr=t.numpy().dtype.str, data=(t.data_ptr(), False),
+                                             strides=None, version=3)
+
+def device_alias(host:Tensor) -> Tensor:
+    "A CUDA tensor that reads and writes pinned `host` in place, over the link (unified addressing: one address for both)."
+    if not host.is_pinned(): raise ValueError("only pinned host memory has a device address")
+    return torch.as_tensor(_DeviceAddress(host), device='cuda')
+
+def zero_copy_works() -> bool:
+    "Whether a kernel on the GPU reads pinned host memory through `device_alias` here (tried once, on 4 KB)."
+    try:
+        src = torch.arange(1024, dtype=torch.float32).pin_memory(); dst = torch.zeros(1024, device='cuda')
+        torch._foreach_copy_([dst], [device_alias(src)]); return torch.equal(dst.cpu(), src)
+    except Exception: return False
 
 class TieredStore:
     "Experts' parameter blocks (with optimizer state) in device, host and disk tiers; see the notes above."
@@ -291,8 +311,10 @@ class TieredStore:
                  device=None,                # device tier; default cuda when available else cpu (a capped pool)
                  queue_size:int=64,          # prefetch queue bound
                  verify:bool=True,           # scan every slot's checksum when opening an existing file
-                 checksum:str='xxh3'):       # payload checksum (creating): 'xxh3', or 'crc32' (a format 2 file)
+                 checksum:str='xxh3',        # payload checksum (creating): 'xxh3', or 'crc32' (a format 2 file)
+                 fetch:str='auto'):          # host-tier misses of one `get`: 'each' (a copy each), 'batched' (one copy), 'auto'
         if policy not in ('lru', 'lfu', 'lrp'): raise ValueError(f"unknown policy {policy!r}: 'lru', 'lfu' or 'lrp'")
+        if fetch not in ('auto', 'each', 'batched'): raise ValueError(f"unknown fetch {fetch!r}: 'each', 'batched' or 'auto'")
         path = Path(path); self.policy = policy; created = not path.exists()
         if created:
             if n_experts is None or shapes is None: raise ValueError(f"{path} does not exist: give n_experts and shapes to create it")
@@ -317,6 +339,12 @@ class TieredStore:
         if self.device.type == 'cuda' and self.device.index is None:    # 'cuda' -> 'cuda:0': compares equal to tensors' devices
             self.device = torch.device('cuda', torch.cuda.current_device())
         self.pin = torch.cuda.is_available()
+        # a batched fetch on a GPU reads the pinned host blocks in place: one kernel for all of a `get`'s host-tier misses
+        zero_copy = self.device.type == 'cuda' and zero_copy_works()
+        if fetch == 'batched' and self.device.type == 'cuda' and not zero_copy:
+            raise ValueError("fetch='batched' on a GPU needs a kernel to read pinned host memory, which fails here: use 'each'")
+        self.fetch = fetch if fetch != 'auto' else 'batched' if zero_copy else 'each'
+        self._alias = {}                                # host block address -> its device alias (batched fetches on a GPU)
         # a CPU device tier copies with numpy: a 100 KB block's copy costs about 5 us less than with torch's `to`
         self._np_copy = self.device.type == 'cpu' and self.dtype in (torch.float16, torch.float32, torch.float64)
         self._np_dtype = torch.empty(0, dtype=self.dtype).numpy().dtype if self._np_copy else None
@@ -383,8 +411,9 @@ class TieredStore:
             if self.cap['host']: self._put_host(i, e.flat, True, avoid); self._st['bytes_device_to_host'] += self.nbytes
             else: self._write_disk(i, e.flat)
         if len(self._dfree) < self.cap['device'] and _sole_owner(e.flat, e.views): self._dfree.append(e)  # reused whole
-    def _load(self, i, avoid=()):
-        "Bring expert `i` to the device tier (apply its deferred steps); (its entry, where it came from: 'late', 'host' or 'disk')."
+    def _load(self, i, avoid=(), copied=None):
+        """Bring expert `i` to the device tier (apply its deferred steps); (its entry, where it came from: 'late', 'host' or
+        'disk'). `copied`: expert -> (host entry, device entry holding its copy), made by `_gather` for this `get`."""
         while i in self._inflight: self._cv.wait()          # the prefetcher is reading it: wait, it is underway
         e = self.dev.get(i)
         if e is not None:
@@ -394,6 +423,9 @@ class TieredStore:
         h = self.host.get(i)
         if h is not None:
             self._st['host_hits'] += 1; self._hlast[i] = self._tick
+            h_copied, dst = copied.pop(i, (None, None)) if copied else (None, None)
+            if h_copied is h: return self._install(i, h, avoid, False, dst=dst), 'host'     # copied by `_gather`
+            if dst is not None: copied[i] = (h_copied, dst)                                 # (returned by `get`)
             return self._install(i, h, avoid, False, asynchronous=True), 'host'   # the caller's thread and stream
         self._st['host_misses'] += 1
         src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
@@ -429,6 +461,28 @@ class TieredStore:
         elif not self._np_copy: dst.flat.copy_(h.flat)
         else: np.copyto(dst.arr if dst.arr is not None else dst.flat.numpy(), h.arr)   # a `.numpy()` kept would hold the block
         return dst
+
+    def _source(self, flat):
+        "What a batched copy reads for host block `flat`: the block itself, or on a GPU its (cached) device alias."
+        if self.device.type != 'cuda': return flat
+        a = self._alias.get(flat.data_ptr())
+        if a is None: a = self._alias[flat.data_ptr()] = device_alias(flat)
+        return a
+
+    def _gather(self, ids):
+        """Batched fetch: copy the host-tier blocks of `ids` not on the device (nor being read by the prefetcher) into
+        device blocks, all in one `_foreach_copy_` (on a GPU one kernel reading the pinned blocks over the link, queued on
+        the caller's stream); expert -> (host entry, device entry). `_load` installs each one when `get` reaches it."""
+        want = [i for i in dict.fromkeys(ids) if i not in self.dev and i in self.host and i not in self._inflight]
+        if len(want) < 2: return {}                              # one expert: the plain copy
+        t0 = time.perf_counter()
+        hs, ds = [self.host[i] for i in want], [self._device_block() for _ in want]
+        torch._foreach_copy_([d.flat for d in ds], [self._source(h.flat) for h in hs])
+        if self.device.type == 'cuda':                           # nothing writes into the host blocks before the copy is done
+            done = torch.cuda.Event(); done.record()
+            for h in hs: self._h2d[h.flat.data_ptr()] = done
+        self._st['batch_copies'] += 1; self._stall('host', time.perf_counter() - t0)
+        return dict(zip(want, zip(hs, ds)))
 
     def _install(self, i, src, avoid, prefetch, from_disk=False, dst=None, asynchronous=False):
         """Put expert `i` in the device tier: from host entry `src`, or from disk (`src` the block read, which joins the
@@ -467,19 +521,23 @@ class TieredStore:
             locked = self._cv.acquire(blocking=False)
             if not locked:                                      # the prefetcher is installing an expert: wait for it
                 t0 = time.perf_counter(); locked = self._cv.acquire(); self._stall('lock', time.perf_counter() - t0)
+            for i in ids: self._check_id(i)
+            copied = self._gather(ids) if self.fetch == 'batched' else None
             out = []
             for i in ids:
-                self._check_id(i); self._tick += 1
+                self._tick += 1
                 e = self.dev.get(i)
                 if e is not None:
                     self._st['device_hits'] += 1
                     if e.prefetched: self._st['prefetch_hits'] += 1; e.prefetched = False
                 else:
                     self._st['device_misses'] += 1; t1 = time.perf_counter()
-                    e, src = self._load(i, avoid=ids); self._stall(src, time.perf_counter() - t1)
+                    e, src = self._load(i, avoid=ids, copied=copied); self._stall(src, time.perf_counter() - t1)
                     if src != 'late': self._st[f'miss_{src}'] += 1
                 self._last[i] = self._tick; self._count[i] = self._count.get(i, 0) + 1
                 out.append({k: e.views[k] for k in self.params})
+            for _, d in (copied or {}).values():                # copies not installed (their expert left the host tier)
+                if len(self._dfree) < self.cap['device']: self._dfree.append(d)
             return out
         finally:
             with self._dlock: self._demanding -= 1
@@ -602,14 +660,15 @@ class TieredStore:
         if self.closed: return
         self.q.put(None); self._worker.join()
         self.flush(); self._drain_h2d()
-        self.dev.clear(); self.host.clear(); self._free.clear(); self._dfree.clear(); self.file.close(); self.closed = True
+        self.dev.clear(); self.host.clear(); self._free.clear(); self._dfree.clear(); self._alias.clear()
+        self.file.close(); self.closed = True
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
     def __repr__(self):
         return (f"TieredStore({self.file.path.name}: {self.n} experts x {self.nbytes / 1e6:.3g} MB, device {self.device} "
                 f"cap {self.cap['device']}, host cap {self.cap['host']}, policy {self.policy})")
 
-# %% ../nbs/20_tiered_store.ipynb #89e378fc
+# %% ../nbs/20_tiered_store.ipynb #16bf68f8
 def snapshot(store:TieredStore) -> dict:
     "Every expert's block, the tiers' contents, the eviction bookkeeping and the counters (after a flush)."
     store.wait_prefetch()
@@ -627,7 +686,7 @@ def restore(store:TieredStore, snap:dict):
     if [[k, list(s)] for k, s in store.layout] != snap['layout']: raise ValueError(f"{store.file.path}: the snapshot has another block layout")
     store.wait_prefetch()
     with store._quiet():
-        store._drain_h2d(); store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear()
+        store._drain_h2d(); store.dev.clear(); store.host.clear(); store._pending.clear(); store._grad.clear(); store._alias.clear()
         for i in range(store.n): store.file.write(i, snap['blocks'][i])
         store.file.flush()
         for i in snap['host']:
