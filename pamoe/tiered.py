@@ -291,8 +291,9 @@ def device_alias(host:Tensor) -> Tensor:
     if not host.is_pinned(): raise ValueError("only pinned host memory has a device address")
     return torch.as_tensor(_DeviceAddress(host), device='cuda')
 
+@functools.cache
 def zero_copy_works() -> bool:
-    "Whether a kernel on the GPU reads pinned host memory through `device_alias` here (tried once, on 4 KB)."
+    "Whether a kernel on the GPU reads pinned host memory through `device_alias` here (tried once a process, on 4 KB)."
     try:
         src = torch.arange(1024, dtype=torch.float32).pin_memory(); dst = torch.zeros(1024, device='cuda')
         torch._foreach_copy_([dst], [device_alias(src)]); return torch.equal(dst.cpu(), src)
