@@ -683,6 +683,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore._device_block': ('tiered_store.html#tieredstore._device_block', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._device_copy': ('tiered_store.html#tieredstore._device_copy', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._drain_h2d': ('tiered_store.html#tieredstore._drain_h2d', 'pamoe/tiered.py'),
+                              'pamoe.tiered.TieredStore._drop_copies': ('tiered_store.html#tieredstore._drop_copies', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._evict_device': ('tiered_store.html#tieredstore._evict_device', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._evict_host': ('tiered_store.html#tieredstore._evict_host', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._gather': ('tiered_store.html#tieredstore._gather', 'pamoe/tiered.py'),

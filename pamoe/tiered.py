@@ -415,7 +415,9 @@ class TieredStore:
     def _load(self, i, avoid=(), copied=None):
         """Bring expert `i` to the device tier (apply its deferred steps); (its entry, where it came from: 'late', 'host' or
         'disk'). `copied`: expert -> (host entry, device entry holding its copy), made by `_gather` for this `get`."""
-        while i in self._inflight: self._cv.wait()          # the prefetcher is reading it: wait, it is underway
+        if i in self._inflight:                              # the prefetcher is reading it: wait, it is underway
+            while i in self._inflight: self._cv.wait()
+            if copied: self._drop_copies(copied)             # others held the lock meanwhile: the copies may be stale
         e = self.dev.get(i)
         if e is not None:
             self._st['prefetch_late'] += 1; e.prefetched = False
@@ -473,7 +475,8 @@ class TieredStore:
     def _gather(self, ids):
         """Batched fetch: copy the host-tier blocks of `ids` not on the device (nor being read by the prefetcher) into
         device blocks, all in one `_foreach_copy_` (on a GPU one kernel reading the pinned blocks over the link, queued on
-        the caller's stream); expert -> (host entry, device entry). `_load` installs each one when `get` reaches it."""
+        the caller's stream); expert -> (host entry, device entry). `_load` installs each one when `get` reaches it, unless
+        the `get` had to wait for the prefetcher first: other threads may have written the host blocks meanwhile."""
         want = [i for i in dict.fromkeys(ids) if i not in self.dev and i in self.host and i not in self._inflight]
         if len(want) < 2: return {}                              # one expert: the plain copy
         t0 = time.perf_counter()
@@ -484,6 +487,12 @@ class TieredStore:
             for h in hs: self._h2d[h.flat.data_ptr()] = done
         self._st['batch_copies'] += 1; self._stall('host', time.perf_counter() - t0)
         return dict(zip(want, zip(hs, ds)))
+
+    def _drop_copies(self, copied):
+        "Forget `_gather`'s copies not installed (emptying `copied`): their device blocks go back to the free list."
+        for _, d in copied.values():
+            if len(self._dfree) < self.cap['device']: self._dfree.append(d)
+        copied.clear()
 
     def _install(self, i, src, avoid, prefetch, from_disk=False, dst=None, asynchronous=False):
         """Put expert `i` in the device tier: from host entry `src`, or from disk (`src` the block read, which joins the
@@ -537,8 +546,7 @@ class TieredStore:
                     if src != 'late': self._st[f'miss_{src}'] += 1
                 self._last[i] = self._tick; self._count[i] = self._count.get(i, 0) + 1
                 out.append({k: e.views[k] for k in self.params})
-            for _, d in (copied or {}).values():                # copies not installed (their expert left the host tier)
-                if len(self._dfree) < self.cap['device']: self._dfree.append(d)
+            if copied: self._drop_copies(copied)                # not installed: their expert left the host tier
             return out
         finally:
             with self._dlock: self._demanding -= 1
