@@ -428,7 +428,6 @@ class TieredStore:
             self._st['host_hits'] += 1; self._hlast[i] = self._tick
             h_copied, dst = copied.pop(i, (None, None)) if copied else (None, None)
             if h_copied is h: return self._install(i, h, avoid, False, dst=dst), 'host'     # copied by `_gather`
-            if dst is not None: copied[i] = (h_copied, dst)     # another host block now: the copy is dropped at the end
             return self._install(i, h, avoid, False, asynchronous=True), 'host'   # the caller's thread and stream
         self._st['host_misses'] += 1
         src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
