@@ -270,7 +270,7 @@ def _sole_owner(flat:Tensor, views:dict|None=None) -> bool:
 
 _STATS = ('device_hits', 'device_misses', 'host_hits', 'host_misses', 'disk_reads', 'disk_writes', 'prefetched',
           'prefetch_hits', 'prefetch_late', 'prefetch_wasted', 'prefetch_dropped', 'prefetch_requests', 'prefetch_resident',
-          'deferred_steps', 'evictions_device', 'evictions_host', 'miss_host', 'miss_disk', 'batch_copies')
+          'deferred_steps', 'evictions_device', 'evictions_host', 'miss_host', 'miss_disk', 'batch_copies', 'prefetch_batches')
 _BYTES = ('disk_read', 'disk_write', 'host_to_device', 'device_to_host')
 TIMERS = ('stall_s', 'stall_lock_s', 'stall_late_s', 'stall_host_s', 'stall_disk_s')   # seconds (the others count)
 COUNTERS = _STATS + tuple(f'bytes_{k}' for k in _BYTES) + TIMERS   # the numeric keys of `TieredStore.stats()`
@@ -476,16 +476,26 @@ class TieredStore:
         device blocks, all in one `_foreach_copy_` (on a GPU one kernel reading the pinned blocks over the link, queued on
         the caller's stream); expert -> (host entry, device entry). `_load` installs each one when `get` reaches it, unless
         the `get` had to wait for the prefetcher first: other threads may have written the host blocks meanwhile."""
-        want = [i for i in dict.fromkeys(ids) if i not in self.dev and i in self.host and i not in self._inflight]
+        want = self._host_only(ids)
         if len(want) < 2: return {}                              # one expert: the plain copy
-        t0 = time.perf_counter()
+        t0 = time.perf_counter(); copied, done = self._copy_batch(want)
+        if done is not None:                                     # nothing writes into the host blocks before the copy is done
+            for h, _ in copied.values(): self._h2d[h.flat.data_ptr()] = done
+        self._st['batch_copies'] += 1; self._stall('host', time.perf_counter() - t0)
+        return copied
+
+    def _host_only(self, ids):
+        "The distinct experts among `ids` found in the host tier and neither on the device nor being read (in order)."
+        return [i for i in dict.fromkeys(ids) if i not in self.dev and i in self.host and i not in self._inflight]
+
+    def _copy_batch(self, want):
+        """Copy the host-tier blocks of experts `want` into device entries with one `_foreach_copy_`; (expert -> (host
+        entry, device entry), an event recorded after the copy on a GPU, else None)."""
         hs, ds = [self.host[i] for i in want], [self._device_block() for _ in want]
         torch._foreach_copy_([d.flat for d in ds], [self._source(h.flat) for h in hs])
-        if self.device.type == 'cuda':                           # nothing writes into the host blocks before the copy is done
-            done = torch.cuda.Event(); done.record()
-            for h in hs: self._h2d[h.flat.data_ptr()] = done
-        self._st['batch_copies'] += 1; self._stall('host', time.perf_counter() - t0)
-        return dict(zip(want, zip(hs, ds)))
+        done = None
+        if self.device.type == 'cuda': done = torch.cuda.Event(); done.record()
+        return dict(zip(want, zip(hs, ds))), done
 
     def _drop_copies(self, copied):
         "Forget `_gather`'s copies not installed (emptying `copied`): their device blocks go back to the free list."
@@ -566,31 +576,69 @@ class TieredStore:
                 with self.lock: self._st['prefetch_dropped'] += 1
 
     def _prefetch_loop(self):
-        "Background loader: disk reads happen outside the lock (the expert is marked in flight), installs inside."
+        """Background loader, one hint at a time; with batched fetches it first takes the hints queued behind the one it
+        woke for (as many as the device tier holds) and copies their host-tier experts to the device in one copy."""
         while True:
-            i = self.q.get()
+            batch = [self.q.get()]
             try:
-                if i is None: return
-                with self._cv:
-                    while self._demanding or self._hold: self._cv.wait()
-                    if i in self.dev or i in self._inflight: self._st['prefetch_resident'] += 1; continue
-                    if i in self.host:
-                        self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
-                        self._install(i, self.host[i], (i,), True); self._st['prefetched'] += 1
-                        continue
-                    self._inflight.add(i)
-                    src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
-                    dst = self._device_block(src)
-                try: self._read_disk(i, src, dst); ok = True
-                except CorruptSlot: ok = False                  # the demand fetch will raise it
-                with self._cv:
-                    self._inflight.discard(i)
-                    if ok:
-                        self._tick += 1; self._st['host_misses'] += 1
-                        self._install(i, src, (i,), True, from_disk=True, dst=dst); self._st['prefetched'] += 1
-                    elif self.cap['host']: self._free.append(src)
-                    self._cv.notify_all()
-            finally: self.q.task_done()
+                if self.fetch == 'batched' and batch[0] is not None:
+                    with self._cv:
+                        while self._demanding or self._hold: self._cv.wait()
+                        batch += self._queued(self.cap['device'] - 1)
+                        todo = self._prefetch_host(batch)
+                else: todo = batch
+                for i in todo:
+                    if i is None: return
+                    self._prefetch_one(i)
+            finally:
+                for _ in batch: self.q.task_done()
+
+    def _queued(self, n):
+        "Up to `n` more hints from the queue, without waiting (stopping after the closing `None`)."
+        out = []
+        while len(out) < n and None not in out[-1:]:
+            try: out.append(self.q.get_nowait())
+            except queue.Empty: break
+        return out
+
+    def _prefetch_host(self, hints):
+        """Install the host-tier experts among `hints` with one copy when there are 2 or more (lock held; on a GPU the copy
+        is done before they are installed: the thread's stream is not the trainer's); the hints left, in order."""
+        want = self._host_only(h for h in hints if h is not None)
+        if len(want) < 2: return hints
+        copied, done = self._copy_batch(want)
+        if done is not None: done.synchronize()
+        for i, (h, d) in copied.items():                        # as `_prefetch_one` would, one after the other
+            self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
+            self._install(i, h, want, True, dst=d); self._st['prefetched'] += 1
+        self._st['prefetch_batches'] += 1
+        rest, first = [], set(copied)
+        for i in hints:
+            if i in first: first.discard(i)                     # done; a repeated hint is left (it counts as resident)
+            else: rest.append(i)
+        return rest
+
+    def _prefetch_one(self, i):
+        "Load expert `i` for a hint: its disk read happens outside the lock (the expert is marked in flight), installs inside."
+        with self._cv:
+            while self._demanding or self._hold: self._cv.wait()
+            if i in self.dev or i in self._inflight: self._st['prefetch_resident'] += 1; return
+            if i in self.host:
+                self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
+                self._install(i, self.host[i], (i,), True); self._st['prefetched'] += 1
+                return
+            self._inflight.add(i)
+            src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
+            dst = self._device_block(src)
+        try: self._read_disk(i, src, dst); ok = True
+        except CorruptSlot: ok = False                          # the demand fetch will raise it
+        with self._cv:
+            self._inflight.discard(i)
+            if ok:
+                self._tick += 1; self._st['host_misses'] += 1
+                self._install(i, src, (i,), True, from_disk=True, dst=dst); self._st['prefetched'] += 1
+            elif self.cap['host']: self._free.append(src)
+            self._cv.notify_all()
 
     def wait_prefetch(self):
         "Block until every queued prefetch is done."
