@@ -12,7 +12,8 @@ With a GPU the device tier lives there, the host tier is pinned, and the limit f
 host->GPU copy bandwidth of a pinned 256 MB buffer (torch copy_, synchronised, best of 5); without one the device tier
 is a capped pool of CPU tensors and the host tier's fetch is a host->host copy, measured against that copy. A last
 pass fetches from the host tier `--batch` experts a `get`, with `fetch='each'` and `fetch='batched'` (on a GPU, one
-kernel reading the pinned host blocks over the link). Prints results; asserts nothing.
+kernel reading the pinned host blocks over the link), then again with the experts hinted to the prefetcher `--batch`
+at a time. Prints results; asserts nothing.
 """
 import os
 for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = '1'
@@ -58,11 +59,13 @@ def disk_bw(folder, mb, chunk=8 << 20):
 def ffn_shapes(d, h): return {'w1': (d, h), 'b1': (h,), 'w2': (h, d), 'b2': (d,)}
 
 def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=None, optimizer=None, batch=1, fetch='auto',
-            host_only=False):
+            host_only=False, by_prefetch=False):
     """Effective fetch bandwidth (bytes/s) of `get` from the disk tier and from the host tier (best of `repeats`), and a
     device hit's latency. Experts are one `size_bytes` tensor, or `shapes` with `optimizer`'s state (`size_bytes` their block).
     The host tier's pass asks for `batch` experts a `get` (the device tier holds `batch`), fetched as `fetch` says;
-    `host_only`: skip the slots pass and the page-cache drops (the disk figures are then not measured: 0)."""
+    `host_only`: skip the slots pass and the page-cache drops (the disk figures are then not measured: 0).
+    `by_prefetch`: the host tier's pass hints its `batch` experts (queued while the store's lock is held, so the
+    prefetcher finds them together) and waits for the prefetcher to load them, instead of asking for them."""
     n = max(8, total_bytes // size_bytes)
     path = Path(folder) / f'pamoe_bench_{size_bytes}.store'
     if path.exists(): path.unlink()
@@ -81,7 +84,11 @@ def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=
         for i in range(n): s.get([i])                  # disk -> host -> device, every expert once, in order
         if not host_only: disk = max(disk, s.stats()['bytes_disk_read'] / (time.perf_counter() - t))
         s.reset_stats(); t = time.perf_counter()
-        for j in range(0, n, batch): s.get(range(j, min(n, j + batch)))     # host -> device (all in the host tier now)
+        for j in range(0, n, batch):                   # host -> device (all in the host tier now)
+            ids = range(j, min(n, j + batch))
+            if not by_prefetch: s.get(ids); continue
+            with s.lock: s.prefetch(ids)
+            s.wait_prefetch()
         if torch.cuda.is_available(): torch.cuda.synchronize()    # a GPU fetch only queues its copy: count it done
         host = max(host, s.stats()['bytes_host_to_device'] / (time.perf_counter() - t))
         t = time.perf_counter()
@@ -171,6 +178,13 @@ def main():
             size = kb * 1000 // 4 * 4
             for k in args.batch:
                 bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True)[1] for f in fetches]
+                print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
+        print(f"the same through the prefetcher: k hints queued at once, then waiting for them to be loaded")
+        for kb in args.sizes_kb:
+            size = kb * 1000 // 4 * 4
+            for k in args.batch:
+                bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True, by_prefetch=True)[1]
+                      for f in fetches]
                 print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
