@@ -680,6 +680,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore.__init__': ('tiered_store.html#tieredstore.__init__', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore.__repr__': ('tiered_store.html#tieredstore.__repr__', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._check_id': ('tiered_store.html#tieredstore._check_id', 'pamoe/tiered.py'),
+                              'pamoe.tiered.TieredStore._copied': ('tiered_store.html#tieredstore._copied', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._copy_batch': ('tiered_store.html#tieredstore._copy_batch', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._device_block': ('tiered_store.html#tieredstore._device_block', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._device_copy': ('tiered_store.html#tieredstore._device_copy', 'pamoe/tiered.py'),

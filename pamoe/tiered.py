@@ -459,7 +459,7 @@ class TieredStore:
         dst = self._device_block()
         if asynchronous and self.device.type == 'cuda' and self.nbytes >= ASYNC_COPY_BYTES:
             dst.flat.copy_(h.flat, non_blocking=True)                 # from pinned memory: returns once queued
-            done = self._h2d[h.flat.data_ptr()] = torch.cuda.Event(); done.record()
+            done = self._h2d[h.flat.data_ptr()] = self._copied()
         elif not self._np_copy: dst.flat.copy_(h.flat)
         else: np.copyto(dst.arr if dst.arr is not None else dst.flat.numpy(), h.arr)   # a `.numpy()` kept would hold the block
         return dst
@@ -493,9 +493,11 @@ class TieredStore:
         entry, device entry), an event recorded after the copy on a GPU, else None)."""
         hs, ds = [self.host[i] for i in want], [self._device_block() for _ in want]
         torch._foreach_copy_([d.flat for d in ds], [self._source(h.flat) for h in hs])
-        done = None
-        if self.device.type == 'cuda': done = torch.cuda.Event(); done.record()
-        return dict(zip(want, zip(hs, ds))), done
+        return dict(zip(want, zip(hs, ds))), self._copied() if self.device.type == 'cuda' else None
+
+    def _copied(self):
+        "An event recorded on the store's GPU's current stream (where this thread's copies to it were queued)."
+        done = torch.cuda.Event(); done.record(torch.cuda.current_stream(self.device)); return done
 
     def _drop_copies(self, copied):
         "Forget `_gather`'s copies not installed (emptying `copied`): their device blocks go back to the free list."
