@@ -1,6 +1,6 @@
 """Finished `pamoe.continual` runs' agents evaluated again with more episodes: final scores, forgetting, random play.
 
-    python benchmarks/final_scores.py RUN_DIR [RUN_DIR ...] [--repeats 8] [--random] [--forgetting] [--snapshots]
+    python benchmarks/final_scores.py RUN_DIR [RUN_DIR ...] [--repeats 8] [--random] [--forgetting] [--snapshots] [--csv OUT]
 
 A run evaluates each game with `eval_episodes` episodes (4 in the Atari presets), too few to tell a small score from
 random play: Breakout's random play scored 0.75 in one 4-episode evaluation and 1.44 ± 0.15 over 32 episodes. This
@@ -17,6 +17,8 @@ they are no more than `num_envs` (as in the presets), so short episodes are not 
   ends, so the standard errors count how much the policy changed between snapshots, as well as evaluation noise.
   A table of each snapshot's mean follows.
 - `--random`: uniform random play too, with the first run's config.
+- `--csv OUT`: also write every evaluation (the tidy frame: name, game, repeat, snapshot, scores) to `OUT`, so scores
+  can be pooled over seeds later without evaluating again.
 
 The run folders are only read: the stores are rebuilt in a temporary folder.
 """
@@ -104,6 +106,7 @@ def main():
     ap.add_argument('--forgetting', action='store_true', help="also each game's score at the end of its own window (window<W>.pt)")
     ap.add_argument('--snapshots', action='store_true', help="each end: the run's snapshots of it (window<W>-<J>.pt), evaluated in turn")
     ap.add_argument('--random', action='store_true', help='also random play, with the first run config')
+    ap.add_argument('--csv', type=Path, help='also write every evaluation to this CSV file')
     a = ap.parse_args()
     torch.set_num_threads(1)
     first = run_config(a.runs[0])
@@ -112,6 +115,7 @@ def main():
         frames.append(scores(RandomPlay(first.actions), first, None, a.repeats, 'random play').rename(columns={'score': 'final'}).assign(snapshot=0))
     cols = ('own', 'final', 'forgetting') if a.forgetting else ('final',)
     df = pd.concat(frames, ignore_index=True)
+    if a.csv: a.csv.parent.mkdir(parents=True, exist_ok=True); df.to_csv(a.csv, index=False)
     out = summary(df, cols)
     pd.set_option('display.width', 200)
     print(f"# each evaluation: eval_episodes episodes ({first.eval_episodes} in the first run's config); "

@@ -85,10 +85,15 @@ def test_final_scores_rebuilds_the_agents(tmp_path):
     with pytest.raises(FileNotFoundError, match='window0.pt does not exist'): final_scores.run_scores(run_dir, 1, forgetting=True)
     with pytest.raises(ValueError, match='not the checkpoint at the end of window 0'):
         (run_dir/'window0.pt').hardlink_to(run_dir/'window1.pt'); final_scores.agent_at(run_dir, tmp_path/'x', 0)
-    r = subprocess.run([sys.executable, ROOT/'benchmarks'/'final_scores.py', run_dir, '--repeats', '2', '--random'],
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, ROOT/'benchmarks'/'final_scores.py', run_dir, '--repeats', '2', '--random',
+                        '--csv', tmp_path/'scores.csv'], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert 'random play' in r.stdout and 'moe+detector' in r.stdout
+    import pandas as pd
+    saved = pd.read_csv(tmp_path/'scores.csv', dtype={'game': str})
+    assert len(saved) == 2 * 2 * 2 and saved.name.str.contains('moe\\+detector').sum() == 4              # 2 games x 2 repeats, 2 agents
+    agent_rows = saved[~saved.name.eq('random play')].drop(columns='snapshot').reset_index(drop=True)
+    assert (agent_rows[['game', 'repeat', 'final']].values == df[['game', 'repeat', 'final']].values).all()  # what run_scores gave
 
 
 def test_forgetting_per_window():
