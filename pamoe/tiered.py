@@ -569,13 +569,15 @@ class TieredStore:
         self._st['stall_s'] += dt; self._st[f'stall_{kind}_s'] += dt
 
     def prefetch(self, ids):
-        "Hint that `ids` will be needed soon: queued for the background loader (dropped when the queue is full)."
-        for i in ids:
-            i = int(i); self._check_id(i)
-            with self.lock: self._tick += 1; self._pred[i] = self._tick; self._st['prefetch_requests'] += 1
-            try: self.q.put_nowait(i)
-            except queue.Full:
-                with self.lock: self._st['prefetch_dropped'] += 1
+        """Hint that `ids` will be needed soon: queued for the background loader (dropped when the queue is full). They are
+        queued under the lock, so a prefetcher woken by the first finds the others queued too (and batches them)."""
+        ids = [int(i) for i in ids]
+        for i in ids: self._check_id(i)
+        with self.lock:
+            for i in ids:
+                self._tick += 1; self._pred[i] = self._tick; self._st['prefetch_requests'] += 1
+                try: self.q.put_nowait(i)
+                except queue.Full: self._st['prefetch_dropped'] += 1
 
     def _prefetch_loop(self):
         """Background loader, one hint at a time; with batched fetches it first takes the hints queued behind the one it
