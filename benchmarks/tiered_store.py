@@ -64,8 +64,8 @@ def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=
     device hit's latency. Experts are one `size_bytes` tensor, or `shapes` with `optimizer`'s state (`size_bytes` their block).
     The host tier's pass asks for `batch` experts a `get` (the device tier holds `batch`), fetched as `fetch` says;
     `host_only`: skip the slots pass and the page-cache drops (the disk figures are then not measured: 0).
-    `by_prefetch`: the host tier's pass hints its `batch` experts (queued while the store's lock is held, so the
-    prefetcher finds them together) and waits for the prefetcher to load them, instead of asking for them."""
+    `by_prefetch`: the host tier's pass hints its `batch` experts (`prefetch` queues them together, so the prefetcher
+    finds them together) and waits for the prefetcher to load them, instead of asking for them."""
     n = max(8, total_bytes // size_bytes)
     path = Path(folder) / f'pamoe_bench_{size_bytes}.store'
     if path.exists(): path.unlink()
@@ -86,9 +86,8 @@ def tier_bw(folder, size_bytes, total_bytes, repeats=3, checksum='xxh3', shapes=
         s.reset_stats(); t = time.perf_counter()
         for j in range(0, n, batch):                   # host -> device (all in the host tier now)
             ids = range(j, min(n, j + batch))
-            if not by_prefetch: s.get(ids); continue
-            with s.lock: s.prefetch(ids)
-            s.wait_prefetch()
+            if by_prefetch: s.prefetch(ids); s.wait_prefetch()
+            else: s.get(ids)
         if torch.cuda.is_available(): torch.cuda.synchronize()    # a GPU fetch only queues its copy: count it done
         host = max(host, s.stats()['bytes_host_to_device'] / (time.perf_counter() - t))
         t = time.perf_counter()
@@ -174,18 +173,14 @@ def main():
               f"one expert at a time, 'batched' all of a get's host-tier misses in one copy" +
               ("" if 'batched' in fetches else " (not measured: no kernel reads pinned host memory here)"))
         print(f"{'expert':>8} {'k':>4}" + ''.join(f" {f + ' GB/s':>13} {'%':>5}" for f in fetches))
-        for kb in args.sizes_kb:
-            size = kb * 1000 // 4 * 4
-            for k in args.batch:
-                bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True)[1] for f in fetches]
-                print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
-        print(f"the same through the prefetcher: k hints queued at once, then waiting for them to be loaded")
-        for kb in args.sizes_kb:
-            size = kb * 1000 // 4 * 4
-            for k in args.batch:
-                bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True, by_prefetch=True)[1]
-                      for f in fetches]
-                print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
+        for by_prefetch in (False, True):
+            if by_prefetch: print("the same through the prefetcher: k hints queued at once, then waiting for them to be loaded")
+            for kb in args.sizes_kb:
+                size = kb * 1000 // 4 * 4
+                for k in args.batch:
+                    bw = [tier_bw(args.dir, size, args.batch_mb << 20, batch=k, fetch=f, host_only=True, by_prefetch=by_prefetch)[1]
+                          for f in fetches]
+                    print(f"{kb:>6}KB {k:>4}" + ''.join(f" {b / 1e9:13.2f} {100 * b / lim:4.0f}%" for b in bw))
     phases, sets = game_schedule(phase_steps=args.phase_steps)
     print(f"game schedule: {len(phases)} phases x {args.phase_steps} steps, 8 games x 4 experts of 1 MB, top-2 per step, "
           f"0.2 ms compute per step, device tier 8 experts, no host tier (misses read the file), page cache dropped")
