@@ -108,3 +108,31 @@ def test_forgetting_per_window():
     assert list(w.game) == ['a', 'b']
     assert list(w['device hit %']) == [50.0, 100.0] and list(w.stall_s) == [0.75, 0.0]
     assert w['experts in use'].tolist() == pytest.approx([(4 + 1) / 2, 1.0])   # layer 0 uniform over 4, layer 1 one expert
+
+
+def test_pool_seeds(tmp_path):
+    """pool_seeds groups runs that differ only in seed and checkpoint bookkeeping, labels them with forgetting.py's
+    most specific variant, and pools each seed's mean over its evaluations; two runs of one seed are refused."""
+    final_scores, pool_seeds, forgetting = bench('final_scores'), bench('pool_seeds'), bench('forgetting')
+    import pandas as pd
+    from pamoe import continual
+    tiny = dict(games=(0, 1), steps_per_game=256, num_envs=8, num_steps=16, episode_steps=16, eval_episodes=8, eval_max_steps=64,
+                d=16, expert_hidden=16, n_experts=4, capacity_device=3, capacity_host=3, channels=(4, 8))
+    cfgs = [continual.preset('quick', variant='moe+detector', balance='tasks', seed=0, checkpoint_every=1, window_snapshots=2, **tiny),
+            continual.preset('quick', variant='moe+detector', balance='tasks', seed=1, **tiny),
+            continual.preset('quick', variant='dense', seed=0, **tiny)]
+    for c in cfgs: continual.run(c, tmp_path, progress=False)
+    df = pd.concat([final_scores.run_scores(tmp_path/c.key, repeats=2, forgetting=True) for c in cfgs], ignore_index=True)
+    per_seed, pooled = pool_seeds.pool(df, tmp_path)
+    assert pooled.seeds.to_dict() == {('moe+detector, balance across games', '0'): 2, ('moe+detector, balance across games', '1'): 2,
+                                      ('dense', '0'): 1, ('dense', '1'): 1}
+    moe = per_seed[(per_seed.agent == 'moe+detector, balance across games') & (per_seed.game == '0')]
+    assert moe.seed.tolist() == [0, 1] and (moe.evaluations == 2).all()
+    assert pooled.loc[('moe+detector, balance across games', '0'), 'forgetting'] == forgetting.interval(moe.forgetting)
+    one = df[df.name.str.contains(cfgs[0].key)]
+    assert moe.forgetting.iloc[0] == one[one.game == '0'].forgetting.mean()
+    again = continual.preset('quick', variant='moe+detector', balance='tasks', seed=0, **tiny)   # seed 0, other bookkeeping
+    continual.run(again, tmp_path, progress=False)
+    with pytest.raises(ValueError, match='seed 0 has two runs'):
+        pool_seeds.pool(pd.concat([df, final_scores.run_scores(tmp_path/again.key, repeats=1)]), tmp_path)
+    with pytest.raises(ValueError, match="names no run"): pool_seeds.run_id('dense')
