@@ -19,6 +19,7 @@ from pamoe.continual import run_config
 
 sys.path.insert(0, str(Path(__file__).parent))
 from forgetting import VARIANTS, interval
+from final_scores import summary
 
 BOOKKEEPING = dict(seed=0, checkpoint_every=0, window_snapshots=1)    # fields that do not change what a run learns
 
@@ -44,16 +45,15 @@ def pool(df:pd.DataFrame, runs:Path, cols=('own', 'final', 'forgetting')) -> tup
     cfgs = {r: run_config(runs / r) for r in df.name.map(run_id).unique()}
     df['run'] = df.name.map(run_id)
     df['seed'] = df.run.map(lambda r: cfgs[r].seed)
-    df['agent'] = df.run.map(lambda r: replace(cfgs[r], **BOOKKEEPING).key)
-    names = {replace(c, **BOOKKEEPING).key: label(c) for c in cfgs.values()}
+    agent = {r: replace(c, **BOOKKEEPING).key for r, c in cfgs.items()}      # the config but for the seed and bookkeeping
+    df['agent'] = df.run.map(agent)
+    names = {agent[r]: label(c) for r, c in cfgs.items()}
     dup = df.groupby(['agent', 'seed']).run.nunique()
     if (dup > 1).any():
         a, s = dup[dup > 1].index[0]
         raise ValueError(f"{names[a]}: seed {s} has two runs, {sorted(df[(df.agent == a) & (df.seed == s)].run.unique())}")
     df['agent'] = df.agent.map(names)
-    g = df.groupby(['agent', 'game', 'seed', 'run'], sort=False)
-    per_seed = pd.DataFrame({k: v for c in cols for k, v in ((c, g[c].mean()), (f'{c} se', g[c].sem()))} | {'evaluations': g.size()})
-    per_seed = per_seed.reset_index().sort_values(['agent', 'game', 'seed'])
+    per_seed = summary(df, cols, ('agent', 'game', 'seed', 'run')).reset_index().sort_values(['agent', 'game', 'seed'])
     h = per_seed.groupby(['agent', 'game'], sort=False)
     pooled = pd.DataFrame({c: h[c].agg(interval) for c in cols} | {'seeds': h.size()})
     return per_seed, pooled

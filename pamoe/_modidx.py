@@ -698,6 +698,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'pamoe.tiered.TieredStore._load': ('tiered_store.html#tieredstore._load', 'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._prefetch_host': ( 'tiered_store.html#tieredstore._prefetch_host',
                                                                            'pamoe/tiered.py'),
+                              'pamoe.tiered.TieredStore._prefetch_install': ( 'tiered_store.html#tieredstore._prefetch_install',
+                                                                              'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._prefetch_loop': ( 'tiered_store.html#tieredstore._prefetch_loop',
                                                                            'pamoe/tiered.py'),
                               'pamoe.tiered.TieredStore._prefetch_one': ('tiered_store.html#tieredstore._prefetch_one', 'pamoe/tiered.py'),

@@ -612,9 +612,7 @@ class TieredStore:
         if len(want) < 2: return hints
         copied, done = self._copy_batch(want)
         if done is not None: done.synchronize()
-        for i, (h, d) in copied.items():                        # as `_prefetch_one` would, one after the other
-            self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
-            self._install(i, h, want, True, dst=d); self._st['prefetched'] += 1
+        for i, (h, d) in copied.items(): self._prefetch_install(i, h, want, d)     # as `_prefetch_one` would, in order
         self._st['prefetch_batches'] += 1
         rest, first = [], set(copied)
         for i in hints:
@@ -622,15 +620,17 @@ class TieredStore:
             else: rest.append(i)
         return rest
 
+    def _prefetch_install(self, i, h, avoid, dst=None):
+        "Install expert `i` for a hint from host entry `h` (copied into `dst` already, when given); lock held."
+        self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
+        self._install(i, h, avoid, True, dst=dst); self._st['prefetched'] += 1
+
     def _prefetch_one(self, i):
         "Load expert `i` for a hint: its disk read happens outside the lock (the expert is marked in flight), installs inside."
         with self._cv:
             while self._demanding or self._hold: self._cv.wait()
             if i in self.dev or i in self._inflight: self._st['prefetch_resident'] += 1; return
-            if i in self.host:
-                self._tick += 1; self._hlast[i] = self._tick; self._st['host_hits'] += 1
-                self._install(i, self.host[i], (i,), True); self._st['prefetched'] += 1
-                return
+            if i in self.host: self._prefetch_install(i, self.host[i], (i,)); return
             self._inflight.add(i)
             src = self._host_block() if self.cap['host'] else torch.empty(self.numel, dtype=self.dtype)
             dst = self._device_block(src)
