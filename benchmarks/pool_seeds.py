@@ -42,8 +42,8 @@ def pool(df:pd.DataFrame, runs:Path, cols=('own', 'final', 'forgetting')) -> tup
     game and seed (mean, standard error and count of each of `cols` present), and per agent and game over seeds."""
     df = df[df.name != 'random play'].copy()
     cols = [c for c in cols if c in df.columns]
-    cfgs = {r: run_config(runs / r) for r in df.name.map(run_id).unique()}
     df['run'] = df.name.map(run_id)
+    cfgs = {r: run_config(runs / r) for r in df.run.unique()}
     df['seed'] = df.run.map(lambda r: cfgs[r].seed)
     agent = {r: replace(c, **BOOKKEEPING).key for r, c in cfgs.items()}      # the config but for the seed and bookkeeping
     df['agent'] = df.run.map(agent)
