@@ -1,6 +1,6 @@
 """Scores and forgetting pooled over seeds, from the evaluations that `final_scores.py --csv` saved.
 
-    python benchmarks/pool_seeds.py SCORES.csv [SCORES.csv ...] [--runs runs/atari-sb]
+    python benchmarks/pool_seeds.py SCORES.csv [SCORES.csv ...] [--runs runs/atari-sb] [--against dense]
 
 A CSV row names its run as `<variant> (<run id>)`; the run's config is read from `--runs/<run id>/config.json`. Runs
 whose configs are equal but for the seed and the checkpoint bookkeeping (`checkpoint_every`, `window_snapshots`:
@@ -9,13 +9,17 @@ of forgetting.py's variants its config matches.
 
 Per agent and game it prints each seed's mean ± standard error over its evaluations, then the mean over seeds ± the
 half-width of the 95% t-interval over the seeds' means (the mean alone for one seed). The interval counts how much
-the seeds differ, which on Atari is more than how noisy each seed's evaluation is. Prints, never asserts.
+the seeds differ, which on Atari is more than how noisy each seed's evaluation is. With `--against AGENT`, it also
+prints each other agent's difference from AGENT per game (difference of the means over seeds, with the half-width
+of Welch's 95% t-interval: the seeds' spreads may differ between agents) for agents with two seeds or more. An
+interval that holds 0 does not tell the two agents apart. Prints, never asserts.
 """
 import argparse, re, sys
 from dataclasses import replace
 from pathlib import Path
-import pandas as pd
+import numpy as np, pandas as pd
 from pamoe.continual import run_config
+from pamoe.evaluate import t_quantile
 
 sys.path.insert(0, str(Path(__file__).parent))
 from forgetting import VARIANTS, interval
@@ -58,10 +62,33 @@ def pool(df:pd.DataFrame, runs:Path, cols=('own', 'final', 'forgetting')) -> tup
     pooled = pd.DataFrame({c: h[c].agg(interval) for c in cols} | {'seeds': h.size()})
     return per_seed, pooled
 
+def welch(x, y, level:float=0.95) -> tuple:
+    "(mean(y) - mean(x), half-width of Welch's `level` t-interval of that difference, its degrees of freedom)."
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if min(len(x), len(y)) < 2: raise ValueError(f"Welch's interval needs two values or more in each group, got {len(x)} and {len(y)}")
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    diff, se = y.mean() - x.mean(), np.sqrt(vx + vy)
+    if se == 0: return float(diff), 0.0, float('inf')
+    df = (vx + vy)**2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    return float(diff), t_quantile((1 + level) / 2, df) * float(se), float(df)
+
+def against(per_seed:pd.DataFrame, reference:str, col:str='forgetting') -> pd.DataFrame:
+    "Per agent (two seeds or more, `reference` aside) and game: its `col` over seeds minus `reference`'s, by `welch`."
+    if reference not in set(per_seed.agent): raise ValueError(f"no agent {reference!r}; the agents are {sorted(set(per_seed.agent))}")
+    rows = []
+    for (agent, game), g in per_seed.groupby(['agent', 'game']):
+        ref = per_seed[(per_seed.agent == reference) & (per_seed.game == game)][col]
+        if agent == reference or len(g) < 2 or len(ref) < 2: continue
+        diff, half, df = welch(ref, g[col])
+        rows.append(dict(agent=agent, game=game, difference=round(diff, 2), half_width=round(half, 2),
+                         welch_df=round(df, 1), seeds=len(g), reference_seeds=len(ref)))
+    return pd.DataFrame(rows, columns=['agent', 'game', 'difference', 'half_width', 'welch_df', 'seeds', 'reference_seeds'])
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scores', nargs='+', type=Path, help='CSV files written by final_scores.py --csv')
     ap.add_argument('--runs', type=Path, default=Path('runs/atari-sb'), help='the folder holding the runs')
+    ap.add_argument('--against', metavar='AGENT', help="also print each agent's forgetting minus AGENT's (e.g. dense)")
     a = ap.parse_args()
     df = pd.concat([pd.read_csv(f, dtype={'game': str}) for f in a.scores], ignore_index=True)
     per_seed, pooled = pool(df, a.runs)
@@ -70,5 +97,8 @@ def main():
     print(per_seed.round(2).to_string(index=False))
     print("\n# over seeds: mean ± half-width of the 95% t-interval over the seeds' means")
     print(pooled.to_string())
+    if a.against:
+        print(f"\n# forgetting minus {a.against}'s: difference of the means over seeds ± half-width of Welch's 95% t-interval")
+        print(against(per_seed, a.against).to_string(index=False))
 
 if __name__ == '__main__': main()

@@ -136,3 +136,21 @@ def test_pool_seeds(tmp_path):
     with pytest.raises(ValueError, match='seed 0 has two runs'):
         pool_seeds.pool(pd.concat([df, final_scores.run_scores(tmp_path/again.key, repeats=1)]), tmp_path)
     with pytest.raises(ValueError, match="names no run"): pool_seeds.run_id('dense')
+
+
+def test_pool_seeds_against():
+    "Welch's interval for a difference of means over seeds, against hand-computed values, and the table built on it."
+    import numpy as np, pandas as pd
+    from pamoe.evaluate import t_quantile
+    pool_seeds = bench('pool_seeds')
+    diff, half, df = pool_seeds.welch([1, 2, 3], [4, 5, 6])        # equal spreads and sizes: df = 2 (n - 1)
+    assert diff == 3 and df == pytest.approx(4) and half == pytest.approx(t_quantile(0.975, 4) * np.sqrt(2 / 3))
+    diff, half, df = pool_seeds.welch([0, 2], [4, 8, 6, 10])       # variances of the means 1 and 5/3
+    assert diff == 6 and df == pytest.approx((8 / 3)**2 / (1 + (5 / 3)**2 / 3))
+    assert half == pytest.approx(t_quantile(0.975, df) * np.sqrt(8 / 3))
+    assert pool_seeds.welch([0, 0], [1, 1]) == (1.0, 0.0, float('inf'))
+    with pytest.raises(ValueError, match='two values or more'): pool_seeds.welch([1], [1, 2])
+    per_seed = pd.DataFrame(dict(agent=['dense'] * 3 + ['moe'] * 3 + ['one'], game='g', forgetting=[1, 2, 3, 4, 5, 6, 9]))
+    t = pool_seeds.against(per_seed, 'dense')
+    assert t.agent.tolist() == ['moe'] and t.difference.tolist() == [3] and t.seeds.tolist() == [3]   # 'one' has one seed
+    with pytest.raises(ValueError, match="no agent 'densest'"): pool_seeds.against(per_seed, 'densest')
