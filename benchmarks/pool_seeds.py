@@ -10,7 +10,7 @@ of forgetting.py's variants its config matches.
 Per agent and game it prints each seed's mean ± standard error over its evaluations, then the mean over seeds ± the
 half-width of the 95% t-interval over the seeds' means (the mean alone for one seed). The interval counts how much
 the seeds differ, which on Atari is more than how noisy each seed's evaluation is. With `--against AGENT`, it also
-prints each other agent's difference from AGENT per game (difference of the means over seeds, with the half-width
+prints each other agent's difference from AGENT per game, in final score and in forgetting (difference of the means over seeds, with the half-width
 of Welch's 95% t-interval: the seeds' spreads may differ between agents) for agents with two seeds or more. An
 interval that holds 0 does not tell the two agents apart. Prints, never asserts.
 """
@@ -88,7 +88,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scores', nargs='+', type=Path, help='CSV files written by final_scores.py --csv')
     ap.add_argument('--runs', type=Path, default=Path('runs/atari-sb'), help='the folder holding the runs')
-    ap.add_argument('--against', metavar='AGENT', help="also print each agent's forgetting minus AGENT's (e.g. dense)")
+    ap.add_argument('--against', metavar='AGENT', help="also print each agent's final score and forgetting minus AGENT's (e.g. dense)")
     a = ap.parse_args()
     df = pd.concat([pd.read_csv(f, dtype={'game': str}) for f in a.scores], ignore_index=True)
     per_seed, pooled = pool(df, a.runs)
@@ -97,8 +97,8 @@ def main():
     print(per_seed.round(2).to_string(index=False))
     print("\n# over seeds: mean ± half-width of the 95% t-interval over the seeds' means")
     print(pooled.to_string())
-    if a.against:
-        print(f"\n# forgetting minus {a.against}'s: difference of the means over seeds ± half-width of Welch's 95% t-interval")
-        print(against(per_seed, a.against).to_string(index=False))
+    for col in ('final', 'forgetting') if a.against else ():
+        print(f"\n# {col} minus {a.against}'s: difference of the means over seeds ± half-width of Welch's 95% t-interval")
+        print(against(per_seed, a.against, col).to_string(index=False))
 
 if __name__ == '__main__': main()
