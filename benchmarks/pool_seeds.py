@@ -10,9 +10,9 @@ of forgetting.py's variants its config matches.
 Per agent and game it prints each seed's mean ± standard error over its evaluations, then the mean over seeds ± the
 half-width of the 95% t-interval over the seeds' means (the mean alone for one seed). The interval counts how much
 the seeds differ, which on Atari is more than how noisy each seed's evaluation is. With `--against AGENT`, it also
-prints each other agent's difference from AGENT per game, in final score and in forgetting (difference of the means over seeds, with the half-width
-of Welch's 95% t-interval: the seeds' spreads may differ between agents) for agents with two seeds or more. An
-interval that holds 0 does not tell the two agents apart. Prints, never asserts.
+prints each other agent's difference from AGENT per game, in final score and in forgetting: the difference of the
+means over seeds with the half-width of Welch's 95% t-interval (the seeds' spreads may differ between agents), for
+agents with two seeds or more. An interval that holds 0 does not tell the two agents apart. Prints, never asserts.
 """
 import argparse, re, sys
 from dataclasses import replace
@@ -75,9 +75,10 @@ def welch(x, y, level:float=0.95) -> tuple:
 def against(per_seed:pd.DataFrame, reference:str, col:str='forgetting') -> pd.DataFrame:
     "Per agent (two seeds or more, `reference` aside) and game: its `col` over seeds minus `reference`'s, by `welch`."
     if reference not in set(per_seed.agent): raise ValueError(f"no agent {reference!r}; the agents are {sorted(set(per_seed.agent))}")
+    refs = {game: g[col] for game, g in per_seed[per_seed.agent == reference].groupby('game')}
     rows = []
     for (agent, game), g in per_seed.groupby(['agent', 'game']):
-        ref = per_seed[(per_seed.agent == reference) & (per_seed.game == game)][col]
+        ref = refs.get(game, ())
         if agent == reference or len(g) < 2 or len(ref) < 2: continue
         diff, half, df = welch(ref, g[col])
         rows.append(dict(agent=agent, game=game, difference=round(diff, 2), half_width=round(half, 2),
